@@ -1,0 +1,1 @@
+"""The host: hook specs, plugin manager, reward specs and composition, probes, CLI."""

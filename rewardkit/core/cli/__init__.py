@@ -1,0 +1,98 @@
+"""The ``rewardkit`` command: ``main(argv) -> int`` and a table of subcommands.
+
+Each subcommand is a small class (see :class:`Command`) in its own module, imported only when it
+runs, so ``rewardkit --help`` stays fast. A :class:`UsageError` becomes one line on stderr and exit
+code 2; a Ctrl-C exits 130; anything else is a bug and keeps its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from rewardkit.core.errors import RewardkitError, UsageError
+
+__all__ = ["main", "Command", "COMMANDS"]
+
+#: name -> (module:Class, one-line help). Add a line here to add a subcommand.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("rewardkit.core.cli.score:Score", "score a JSONL file of completions with a reward spec"),
+    "plugins": ("rewardkit.core.cli.plugins:Plugins", "list installed plugins and their rewards"),
+}
+
+EPILOG = """examples:
+  rewardkit plugins
+  rewardkit score --reward math:1+format:0.2 --input rows.jsonl --output scored.jsonl
+  rewardkit score --reward 'code(timeout=5,partial=true)' --input programs.jsonl
+run 'rewardkit COMMAND --help' for a command's options."""
+
+
+class Command:
+    """A subcommand: ``add_arguments`` fills its parser, ``run`` does the work and returns a code."""
+
+    help: str = ""
+    epilog: str | None = None
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Add this command's options."""
+
+    def run(self, args: argparse.Namespace) -> int:  # pragma: no cover
+        raise NotImplementedError
+
+
+def _load(target: str) -> Command:
+    module, _, cls = target.partition(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
+def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
+    parser = argparse.ArgumentParser(
+        prog="rewardkit", description="Rewards and verifiers for RL with verifiable rewards.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    from rewardkit import __version__
+    parser.add_argument("--version", action="version", version=f"rewardkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Only the chosen command's module is imported; the others appear with their one-line help.
+    wanted = next((a for a in argv if a in COMMANDS), None)
+    commands: dict[str, Command] = {}
+    for name, (target, help_) in COMMANDS.items():
+        if name == wanted:
+            cmd = _load(target)
+            p = sub.add_parser(name, help=help_, description=cmd.help or help_, epilog=cmd.epilog,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+            cmd.add_arguments(p)
+            commands[name] = cmd
+        else:
+            sub.add_parser(name, help=help_)
+    return parser, commands
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, commands = build_parser(argv)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return commands[args.command].run(args)
+    except UsageError as exc:
+        print(f"rewardkit {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except RewardkitError as exc:
+        print(f"rewardkit {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
