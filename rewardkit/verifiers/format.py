@@ -1,0 +1,205 @@
+"""Format verifier: is a completion shaped "optional reasoning, then exactly one final answer"?
+
+The shape (``think`` and ``answer`` choose how strict)::
+
+    [<think> reasoning </think>]  answer part with exactly one final answer
+
+* The think block, when present, opens the completion (only whitespace before ``<think>``), holds
+  non-empty reasoning, and is closed once; no other think tag appears anywhere. When the chat
+  template already opened ``<think>`` (the prompt ends with it, as Qwen3 and DeepSeek-R1 templates
+  do), the completion starts *inside* the block: it must not open it again, only close it.
+* The final answer is ``\\boxed{...}`` (``answer="boxed"``), ``<answer>...</answer>``
+  (``answer="tag"``), or whichever of the two is used (``answer="any"``). Exactly one, with
+  non-empty content: two answers are hedging, an empty one is no answer. A tag answer ends the
+  completion; a boxed answer may be followed by prose ("... is \\boxed{4}.").
+
+Parsing is a few linear scans (no nested regex quantifiers), so even megabyte completions take
+milliseconds; that is why this verifier, unlike math or code, needs no timeout.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rewardkit.verifiers.verdict import Verdict
+
+__all__ = ["FormatRules", "verify_format", "boxed_contents", "prompt_opens_think"]
+
+# Any spelling of a think tag counts as a tag (so "<THINK>" cannot smuggle a second block in).
+_THINK_TAG = re.compile(r"<\s*(/?)\s*think\s*>", re.IGNORECASE)
+_ANSWER_TAG = re.compile(r"<\s*(/?)\s*answer\s*>", re.IGNORECASE)
+_BOXED = re.compile(r"\\(?:boxed|fbox)\b")
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+@dataclass(frozen=True)
+class FormatRules:
+    """What a well-formed completion looks like; also the ``format`` reward's options."""
+
+    think: Literal["optional", "required", "forbidden"] = field(default="optional", metadata={
+        "help": "the <think>...</think> block: 'optional' (if present it opens the completion, "
+                "is non-empty and closed once), 'required' or 'forbidden'"})
+    answer: Literal["boxed", "tag", "any"] = field(default="boxed", metadata={
+        "help": "the one final answer: 'boxed' (\\boxed{...}), 'tag' (<answer>...</answer>, "
+                "ending the completion) or 'any' (either)"})
+    think_opened: Literal["auto", "yes", "no"] = field(default="auto", metadata={
+        "help": "did the chat template already emit <think> (completions then only close it)? "
+                "'auto': yes when the prompt string ends with <think>; for chat-message or "
+                "missing prompts, judged from the completion"})
+
+    def __post_init__(self) -> None:
+        if self.think_opened == "yes" and self.think == "forbidden":
+            raise ValueError("think_opened=yes means every completion starts inside a think block, "
+                             "so think=forbidden can never pass; use think=optional or required")
+
+
+def prompt_opens_think(prompt: object) -> bool | None:
+    """True/False when a string prompt does/does not end inside an opened think block; None when
+    it cannot tell (no prompt, or chat messages before the template is applied).
+
+    >>> prompt_opens_think("<|im_start|>assistant\\n<think>\\n")
+    True
+    >>> prompt_opens_think("Solve 2+2.") , prompt_opens_think(None)
+    (False, None)
+    """
+    if not isinstance(prompt, str) or not prompt:
+        return None
+    tags = list(_THINK_TAG.finditer(prompt))
+    return bool(tags) and tags[-1].group(1) == "" and not prompt[tags[-1].end():].strip()
+
+
+def boxed_contents(text: str) -> list[str | None]:
+    """Contents of every ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, in order.
+
+    An occurrence without a balanced ``{...}`` argument gives None.
+
+    >>> boxed_contents(r"so \\boxed{\\frac{1}{2}} and \\boxed{3")
+    ['\\\\frac{1}{2}', None]
+    """
+    out: list[str | None] = []
+    closing: dict[int, int] | None = None
+    for m in _BOXED.finditer(text):
+        i = m.end()
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        if i >= len(text) or text[i] != "{":
+            out.append(None)
+            continue
+        if closing is None:
+            closing = _match_braces(text)
+        end = closing.get(i)
+        out.append(None if end is None else text[i + 1:end])
+    return out
+
+
+def _match_braces(text: str) -> dict[int, int]:
+    """Position of each unescaped ``{`` -> position of its matching ``}``, in one linear pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE.finditer(text):
+        if m.group(0) == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
+    return pairs
+
+
+def _split_think(text: str, opened: bool | None) -> tuple[str | None, str, str | None]:
+    """Split into (reasoning or None, answer part, problem or None)."""
+    tags = list(_THINK_TAG.finditer(text))
+    if not tags:
+        if opened:
+            return None, text, "the template opened <think> but the completion never closes it"
+        return None, text, None
+    first_close = tags[0].group(1) == "/"
+    if opened is None:  # auto without a usable prompt: the completion shows which case it is
+        opened = first_close
+    expected = ["/"] if opened else ["", "/"]
+    if [t.group(1) for t in tags] != expected:
+        return None, text, f"think tags out of order or repeated: {[t.group(0) for t in tags]}"
+    if not opened and text[:tags[0].start()].strip():
+        return None, text, "text before <think>"
+    start = 0 if opened else tags[0].end()
+    reasoning = text[start:tags[-1].start()]
+    if not reasoning.strip():
+        return None, text, "empty think block"
+    return reasoning, text[tags[-1].end():], None
+
+
+def _final_answer(part: str, answer: str) -> tuple[str | None, str | None]:
+    """(the one final answer, problem) found in the answer part.
+
+    Answer tags, when present, must hold the single final answer in every mode (in ``boxed``
+    mode as ``<answer>\\boxed{..}</answer>``), so a tag and a box cannot carry two answers.
+    """
+    tags = list(_ANSWER_TAG.finditer(part))
+    if answer == "tag" or tags:
+        return _tag_answer(part, tags, need_box=answer == "boxed")
+    boxes = boxed_contents(part)
+    if len(boxes) != 1:
+        return None, f"expected exactly one \\boxed{{}}, found {len(boxes)}"
+    if boxes[0] is None:
+        return None, "\\boxed without a balanced {...}"
+    if not boxes[0].strip():
+        return None, "empty \\boxed{}"
+    return boxes[0].strip(), None
+
+
+def _tag_answer(part: str, tags: list[re.Match], need_box: bool) -> tuple[str | None, str | None]:
+    if [t.group(1) for t in tags] != ["", "/"]:
+        return None, f"expected one <answer>...</answer>, found {[t.group(0) for t in tags]}"
+    content = part[tags[0].end():tags[1].start()]
+    if part[tags[1].end():].strip():
+        return None, "text after </answer>"
+    if not content.strip():
+        return None, "empty <answer>"
+    if _BOXED.search(part[:tags[0].start()]):
+        return None, "a \\boxed{} outside the <answer> (two final answers)"
+    inner = boxed_contents(content)
+    if len(inner) > 1 or None in inner or any(b is not None and not b.strip() for b in inner):
+        return None, "the <answer> holds more than one, or a malformed, \\boxed{}"
+    if need_box and not inner:
+        return None, "expected a \\boxed{} answer"
+    return (inner[0] if inner else content).strip(), None
+
+
+def verify_format(completion: str, rules: FormatRules = FormatRules(), prompt: object = None) -> Verdict:
+    """Check the shape of one completion.
+
+    Args:
+        completion: the completion text (the generated part only).
+        rules: the required shape (see :class:`FormatRules`).
+        prompt: the prompt, used when ``rules.think_opened == "auto"`` to see whether the chat
+            template already opened ``<think>``.
+
+    Returns:
+        A Verdict: ``correct`` True for a well-formed completion, False otherwise, with
+        ``details["reason"]`` saying what is wrong and ``details["answer"]`` the final answer.
+
+    >>> verify_format("<think>2+2 is 4</think> The answer is \\\\boxed{4}.").correct
+    True
+    >>> verify_format("I think \\\\boxed{4} or \\\\boxed{5}").details["reason"]
+    'expected exactly one \\\\boxed{}, found 2'
+    >>> verify_format("2+2 is 4</think><answer>4</answer>", FormatRules(answer="tag"),
+    ...               prompt="<think>").correct
+    True
+    """
+    t0 = time.perf_counter()
+    if rules.think_opened == "auto":
+        opened = prompt_opens_think(prompt)
+    else:
+        opened = rules.think_opened == "yes"
+    reasoning, part, problem = _split_think(completion, opened)
+    has_think = reasoning is not None
+    if problem is None and rules.think == "required" and not has_think:
+        problem = "no <think>...</think> block"
+    if problem is None and rules.think == "forbidden" and has_think:
+        problem = "a think block where none is allowed"
+    answer = None
+    if problem is None:
+        answer, problem = _final_answer(part, rules.answer)
+    details = {"reason": problem or "ok", "think": has_think, "answer": answer}
+    return Verdict(correct=problem is None, score=float(problem is None), details=details,
+                   elapsed=time.perf_counter() - t0)
