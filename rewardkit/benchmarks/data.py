@@ -136,12 +136,14 @@ def load_tasks(suite: Suite, data_dir: str | None = None, limit: int | None = No
     """The suite's tasks: prompt rendered, reward columns picked, ids assigned."""
     tasks = []
     for i, row in enumerate(load_rows(suite, data_dir, limit, seed)):
-        missing = [f for f in suite.columns.values() if f not in row]
+        missing = [f for f in [*suite.columns.values(), suite.id_column]
+                   if f and "{" not in f and f not in row]
         if missing:
             raise UsageError(f"suite {suite.name!r}: row {i} lacks field(s) {', '.join(missing)}; "
                              f"it has {', '.join(sorted(row))}")
         task_id = str(row[suite.id_column]) if suite.id_column else str(i)
-        columns = {col: row[f] for col, f in suite.columns.items()}
+        # a column given as a template ("{setup}\n{asserts}") is rendered; else it names a field
+        columns = {col: render_prompt(f, row) if "{" in f else row[f] for col, f in suite.columns.items()}
         tasks.append(Task(task_id, i, render_prompt(suite.prompt_template, row), columns, row))
     ids = [t.id for t in tasks]
     if len(set(ids)) != len(ids):

@@ -50,7 +50,8 @@ class Suite:
     prompt_template: str = field(metadata={
         "help": "str.format template over a row's fields; list values are joined with newlines"})
     columns: Mapping[str, str] = field(metadata={
-        "help": "reward column -> row field, e.g. {'answer': 'answer'} or {'tests': 'test_list'}"})
+        "help": "reward column -> row field, e.g. {'answer': 'answer'}, or a template over fields "
+                "(rendered like the prompt), e.g. {'tests': '{test_setup_code}\\n{test_list}'}"})
     reward: str = field(metadata={"help": "reward spec that scores a completion, e.g. 'math' or 'code(timeout=10)'"})
     version: str = field(default="1", metadata={
         "help": "bump when the prompt or scoring changes; part of the generation cache key"})

@@ -7,6 +7,7 @@ score) makes the total NaN, so a broken verifier never looks like a wrong answer
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -99,8 +100,18 @@ class ComposedReward:
         self.spec = spec
         self.rewards = list(rewards)
         self.strict = strict
-        self.error_counts: Counter[str] = Counter()
+        self.error_counts: Counter[str] = Counter({label: 0 for label in spec.labels})
+        self._lock = threading.Lock()
         self.__name__ = str(spec)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     @property
     def components(self) -> list[tuple[ComponentSpec, Reward]]:
@@ -124,7 +135,10 @@ class ComposedReward:
             comp_values[comp.label] = [s.value for s in scores]
             details[comp.label] = [dict(s.details) for s in scores]
             errors[comp.label] = [s.error for s in scores]
-            self.error_counts[comp.label] += sum(s.error is not None for s in scores)
+            failed = sum(s.error is not None for s in scores)
+            if failed:
+                with self._lock:  # the server scores from several threads
+                    self.error_counts[comp.label] += failed
         summed = comp_values
         if self.spec.aggregate == "normalize_then_sum":
             if groups is None:

@@ -21,6 +21,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from rewardkit.core.errors import UsageError
 from rewardkit.core.reward import Reward, Score
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,7 +45,8 @@ class Expect:
 
     Build one with the constructors: ``Expect.eq(0)``, ``Expect.le(0.2)``, ``Expect.lt(0.5)``,
     ``Expect.lt_honest()`` (strictly below the honest reference's reward, by ``margin``),
-    ``Expect.le_honest()``, ``Expect.none_or_zero()`` (not applicable, or 0) and
+    ``Expect.le_honest(tolerance)`` (no more than the honest reference), ``Expect.none_or_zero()``
+    (not applicable, or 0) and
     ``Expect.none_or_le(x)``.
 
     >>> Expect.eq(0).check(0.0)
@@ -80,8 +82,8 @@ class Expect:
         return cls("lt_honest", float(margin))
 
     @classmethod
-    def le_honest(cls) -> Expect:
-        return cls("le_honest")
+    def le_honest(cls, tolerance: float = 0.0) -> Expect:
+        return cls("le_honest", float(tolerance))
 
     @classmethod
     def none_or_zero(cls) -> Expect:
@@ -113,14 +115,15 @@ class Expect:
         if honest is None:
             raise ValueError(f"expectation {self} needs the honest reference's reward")
         if self.op == "le_honest":
-            return got <= honest + _EPS
+            return got <= honest + self.value + _EPS
         return got < honest - self.value - _EPS
 
     def __str__(self) -> str:
         v = f"{self.value:g}"
         return {"eq": f"= {v}", "le": f"<= {v}", "lt": f"< {v}",
                 "lt_honest": f"< honest - {v}" if self.value else "< honest",
-                "le_honest": "<= honest", "none_or_zero": "None or 0",
+                "le_honest": f"<= honest + {v}" if self.value else "<= honest",
+                "none_or_zero": "None or 0",
                 "none_or_le": f"None or <= {v}"}[self.op]
 
 
@@ -135,15 +138,18 @@ class Probe:
         expect: what a robust reward's value must satisfy.
         prompt: the prompt the completion answers (text or chat messages).
         columns: the dataset columns of the sample (``answer``, ``tests``, ...).
-        honest: an honest reference completion for the same sample; needed by ``*_honest``
-            expectations and scored in the same batch.
+        honest: an honest reference completion for the same sample, scored in the same batch.
+            Needed by ``*_honest`` expectations; with any other expectation it must earn more
+            than the crafted completion (else the probe is an ERROR: a reward that pays 0 for
+            everything would otherwise pass every "= 0" probe).
         description: one line saying which hack this is.
         allow_error: when True, "no score" (NaN) on the crafted completion counts as robust (a
             resource attack the reward refused to finish pays nothing).
         max_seconds: when set, the probe is scored on its own and is VULNERABLE when scoring
             takes longer (a resource attack).
         applies: option values the component must have for the probe to apply, e.g.
-            ``{"partial": False}``; otherwise the probe is SKIPPED with that reason.
+            ``{"partial": False}`` or ``{"answer": ("boxed", "any")}`` (one of several);
+            otherwise the probe is SKIPPED with that reason.
     """
 
     name: str
@@ -258,11 +264,14 @@ def run_probes(composed: ComposedReward, plugin_manager: RewardkitPluginManager 
     """
     results: list[ProbeResult] = []
     for comp, reward_obj in composed.components:
-        probes = collect_probes(comp.name, plugin_manager)
-        if select:
-            probes = [(pl, p) for pl, p in probes if select in p.name]
+        probes = _selected(comp.name, plugin_manager, select)
         results.extend(run_component_probes(reward_obj, probes, comp.label))
     return results
+
+
+def _selected(name: str, plugin_manager: Any, select: str | None) -> list[tuple[str, Probe]]:
+    probes = collect_probes(name, plugin_manager)
+    return [(pl, p) for pl, p in probes if select in p.name] if select else probes
 
 
 def run_spec_probes(spec: Any, plugin_manager: RewardkitPluginManager | None = None,
@@ -288,9 +297,7 @@ def run_spec_probes(spec: Any, plugin_manager: RewardkitPluginManager | None = N
     parsed = load_spec(spec, known=registry.names())
     results: list[ProbeResult] = []
     for comp in parsed.components:
-        probes = collect_probes(comp.name, plugin_manager)
-        if select:
-            probes = [(pl, p) for pl, p in probes if select in p.name]
+        probes = _selected(comp.name, plugin_manager, select)
         if on_component is not None:
             on_component(comp.label, len(probes))
         entry = registry.entries[comp.name]
@@ -328,8 +335,10 @@ def _not_applicable(reward_obj: Reward, probe: Probe) -> str:
         have = getattr(reward_obj.options, key, _MISSING)
         if have is _MISSING:
             return f"reward {reward_obj.name!r} has no option {key!r}"
-        if have != want:
-            return f"applies when {key}={want!r} (this component has {key}={have!r})"
+        allowed = tuple(want) if isinstance(want, (tuple, list, set, frozenset)) else (want,)
+        if have not in allowed:
+            shown = " or ".join(f"{key}={w!r}" for w in allowed)
+            return f"applies when {shown} (this component has {key}={have!r})"
     missing = [c for c in reward_obj.required_columns() if c not in probe.columns]
     if missing:
         return f"probe gives no column {', '.join(map(repr, missing))}"
@@ -375,6 +384,8 @@ def _run_batch(reward_obj: Reward, group: list[tuple[int, str, Probe]], label: s
     start = time.perf_counter()
     try:
         scores = reward_obj.score_batch(prompts, completions, columns)
+    except UsageError:
+        raise  # a misconfigured reward (a model path that does not load) is the user's to fix
     except Exception as exc:  # noqa: BLE001 - a batch-level failure is reported per probe
         msg = f"{type(exc).__name__}: {exc}"
         return [(i, ProbeResult(p, label, ERROR, reason=f"scoring failed: {msg}", plugin=pl))
@@ -399,6 +410,8 @@ def _run_timed(reward_obj: Reward, probe: Probe, label: str, plugin: str) -> Pro
             box["scores"] = reward_obj.score_batch([probe.prompt], [probe.completion], cols)
             if probe.honest is not None:
                 box["honest"] = reward_obj.score_batch([probe.prompt], [probe.honest], cols)[0]
+        except UsageError as exc:
+            box["usage"] = exc
         except Exception as exc:  # noqa: BLE001
             box["error"] = f"{type(exc).__name__}: {exc}"
 
@@ -411,6 +424,8 @@ def _run_timed(reward_obj: Reward, probe: Probe, label: str, plugin: str) -> Pro
     if worker.is_alive():
         return ProbeResult(probe, label, VULNERABLE, seconds=elapsed, plugin=plugin,
                            reason=f"still scoring after {probe.max_seconds:g}s (resource attack)")
+    if "usage" in box:
+        raise box["usage"]
     if "error" in box:
         return ProbeResult(probe, label, ERROR, seconds=elapsed, plugin=plugin,
                            reason=f"scoring failed: {box['error']}")
@@ -430,12 +445,16 @@ def _judge(probe: Probe, label: str, score: Score, honest: Score | None) -> Prob
             return res
         res.status, res.reason = ERROR, f"reward failed on the probe: {score.error}"
         return res
-    if probe.expect.needs_honest:
-        if honest_v is None or _isnan(honest_v):
-            why = honest.error if honest is not None and honest.error else "not applicable (None)"
-            res.status, res.reason = ERROR, f"honest reference not scored: {why}"
-            return res
+    if honest is not None and (honest_v is None or _isnan(honest_v)):
+        why = honest.error or "not applicable (None)"
+        res.status, res.reason = ERROR, f"honest reference not scored: {why}"
+        return res
     if not probe.expect.check(got, honest_v):
         res.status = VULNERABLE
         res.reason = probe.description or "the reward paid for the crafted completion"
+    elif honest_v is not None and not probe.expect.needs_honest and honest_v <= (got or 0.0):
+        # "= 0" is vacuous if the honest answer gets 0 too: the reward cannot tell them apart here
+        res.status = ERROR
+        res.reason = (f"the honest reference earned {_fmt(honest_v)}, no more than the probe: "
+                      "the reward does not work on this sample, so the probe proves nothing")
     return res

@@ -1,0 +1,7 @@
+"""Adapters for other trainers and engines. Each module imports its peer only when used.
+
+* :mod:`rewardkit.integrations.trl`: ``reward_funcs(spec)`` for TRL's ``GRPOTrainer``.
+* :mod:`rewardkit.integrations.verl`: ``compute_score`` for verl's custom reward function.
+* :mod:`rewardkit.integrations.ray_executor`: the ``ray`` executor (``--executor ray``).
+* OpenRLHF talks to the reward server: ``rewardkit serve`` (:mod:`rewardkit.serve`).
+"""

@@ -71,8 +71,9 @@ class OverOptimizationMonitor:
         min_train_rise: how much the fitted training reward must rise over the window (default
             0: any rise).
 
-    The alarm fires once when the condition starts to hold, and again only after it has stopped
-    holding for a check (so a run left to continue under ``warn`` is not flooded).
+    The alarm fires once when the condition starts to hold, and again only after the held-out
+    fall has clearly stopped (fitted change above ``-margin / 2``) and then resumed, so noise
+    around the threshold does not flood a run left to continue under ``warn``.
 
     >>> mon = OverOptimizationMonitor(window=3, margin=0.1)
     >>> for step, (train, held) in enumerate([(0.2, 0.5), (0.4, 0.6), (0.6, 0.5), (0.8, 0.3)]):
@@ -123,9 +124,9 @@ class OverOptimizationMonitor:
         recent = self.history[-self.window:]
         train_change = fitted_change([c.train_reward for c in recent])
         held_change = fitted_change([c.held_out for c in recent])
-        holds = train_change > self.min_train_rise and held_change <= -self.margin
-        if not holds:
-            self._tripped = False
+        if held_change > -self.margin / 2:
+            self._tripped = False  # re-arm only once the fall has clearly stopped (hysteresis)
+        if not (train_change > self.min_train_rise and held_change <= -self.margin):
             return None
         if self._tripped:
             return None

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import TOY_PLUGIN
+from toy_plugin_source import TOY_PLUGIN
 from rewardkit.core.cli import main
 
 

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from conftest import TOY_PLUGIN
+from toy_plugin_source import TOY_PLUGIN
 from rewardkit.core.compose import load_reward
 
 

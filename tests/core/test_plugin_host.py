@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import TOY_PLUGIN
+from toy_plugin_source import TOY_PLUGIN
 from rewardkit.core.errors import PluginError, UsageError
 from rewardkit.core.plugin_manager import get_plugin_manager
 

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from conftest import TOY_PLUGIN
+from toy_plugin_source import TOY_PLUGIN
 from rewardkit.core.errors import RewardError, UsageError
 from rewardkit.core.plugin_manager import get_plugin_manager
 from rewardkit.core.reward import Reward, Score, completion_text, reward

@@ -20,6 +20,12 @@ __all__ = ["main", "Command", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("rewardkit.core.cli.score:Score", "score a JSONL file of completions with a reward spec"),
     "plugins": ("rewardkit.core.cli.plugins:Plugins", "list installed plugins and their rewards"),
+    "sandbox": ("rewardkit.core.cli.sandbox:Sandbox", "check code-sandbox backends, build the docker image"),
+    "new-plugin": ("rewardkit.core.cli.new_plugin:NewPlugin", "create an installable reward plugin package"),
+    "serve": ("rewardkit.core.cli.serve:Serve", "serve a reward spec over HTTP (OpenRLHF protocol, /score)"),
+    "bench": ("rewardkit.core.cli.bench:Bench", "evaluate models or completions on benchmark suites"),
+    "probe": ("rewardkit.core.cli.probe:Probe", "run reward-hacking probes against a reward spec"),
+    "prm": ("rewardkit.core.cli.prm:PRM", "train, label data for, and evaluate process reward models"),
 }
 
 EPILOG = """examples:

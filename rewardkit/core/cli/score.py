@@ -33,6 +33,8 @@ exit codes: 0 scored; 1 a reward failed under --strict; 2 bad input (the message
                        help="stop at the first reward error instead of recording it as no score (null)")
         p.add_argument("--batch-size", type=int, default=256, help="rows scored per batch (default 256)")
         p.add_argument("--quiet", action="store_true", help="no summary on stderr")
+        from rewardkit.core.execution import add_executor_arguments
+        add_executor_arguments(p)
 
     def run(self, args: argparse.Namespace) -> int:
         from rewardkit.core.compose import load_reward
@@ -45,8 +47,10 @@ exit codes: 0 scored; 1 a reward failed under --strict; 2 bad input (the message
         reward = load_reward(args.reward, strict=args.strict, aggregate=args.aggregate)
         rows = read_jsonl(args.input, "stdin" if args.input == "-" else args.input)
         check_rows(rows, reward.required_columns(), "stdin" if args.input == "-" else args.input)
-        with progress(len(rows), "scoring") as advance:
-            scored = score_rows(reward, rows, batch_size=args.batch_size, on_progress=advance)
+        from rewardkit.core.execution import executor_from_args
+        with executor_from_args(args) as executor, progress(len(rows), "scoring") as advance:
+            scored = score_rows(reward, rows, batch_size=args.batch_size, on_progress=advance,
+                                score_fn=executor.score_rows)
         if args.output:
             write_jsonl_atomic(args.output, scored)
         else:

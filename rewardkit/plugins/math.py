@@ -1,0 +1,81 @@
+"""The ``math`` reward: 1.0 when the completion's final answer equals the gold ``answer``, else 0.0.
+
+The gold comes from the dataset column ``answer``: a LaTeX answer (MATH), a number, a choice
+letter, or a whole GSM8K answer (its ``#### N`` gives the gold, commas removed). The answer is
+read from the last ``\\boxed{}``, a ``#### N`` line or a "final answer is" phrase (options:
+:class:`~rewardkit.verifiers.math.MathConfig`); details give the extracted answer and the reason.
+
+Values: 1.0 right; 0.0 wrong, hedged, refused (resource attack), timed out, or no final answer;
+None when the row has no gold answer (not applicable); NaN ("no score", counted and logged by the
+host) when the verifier itself failed, or on a timeout with ``on_timeout=error``.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+from rewardkit import Reward, Score, hookimpl
+from rewardkit.core.reward import completion_text
+from rewardkit.verifiers.math import MathConfig, verify_math, verify_math_batch
+from rewardkit.verifiers.verdict import Verdict
+
+__all__ = ["MathReward"]
+
+
+class VerificationError(RuntimeError):
+    """The math verifier could not decide (a crashed comparison)."""
+
+
+class MathReward(Reward):
+    """1.0 when the final answer equals the gold ``answer`` column, else 0.0 (None: no gold).
+
+    >>> r = MathReward()
+    >>> r(completions=["48 + 24 = 72\\n#### 72", "The final answer is $\\\\frac{3}{4}$.", "#### 7"],
+    ...   answer=["...\\n#### 72", "0.75", "8"])
+    [1.0, 1.0, 0.0]
+    >>> r.score(None, "I got 5 or 6", answer="5").details["reason"]
+    'no final answer found'
+    >>> MathReward(last_number_fallback=True)(completions=["so it is 5"], answer=["5"])
+    [1.0]
+    """
+
+    name = "math"
+    Options = MathConfig
+    value_range = (0.0, 1.0)
+
+    def compute(self, completion: str, answer: Any, options: MathConfig) -> Score | None:
+        if answer is None:
+            return None
+        return _to_score(verify_math(answer, completion, options))
+
+    def score_batch(self, prompts: Sequence[Any] | None, completions: Sequence[Any],
+                    columns: Mapping[str, Sequence[Any]] | None = None, *,
+                    strict: bool = False) -> list[Score]:
+        """All completions of a batch go to the verifier at once (one pool round trip for the
+        comparisons that need sympy); same error policy as :meth:`Reward.score_batch`."""
+        columns = dict(columns or {})
+        self.check_columns(columns, len(completions))
+        golds = list(columns["answer"])
+        todo = [i for i, g in enumerate(golds) if g is not None]
+        try:
+            verdicts = verify_math_batch([golds[i] for i in todo],
+                                         [completion_text(completions[i]) for i in todo],
+                                         self.options)
+        except Exception:  # noqa: BLE001 - fall back to one at a time to pin the failing sample
+            return super().score_batch(prompts, completions, columns, strict=strict)
+        out = [Score(None) for _ in completions]
+        for i, verdict in zip(todo, verdicts):
+            out[i] = self._safe(lambda v=verdict: _to_score(v), i, strict)
+        return out
+
+
+def _to_score(verdict: Verdict) -> Score:
+    details = {**verdict.details, "elapsed": round(verdict.elapsed, 6)}
+    if verdict.error is not None:
+        raise VerificationError(verdict.error)
+    return Score(1.0 if verdict.ok else 0.0, details=details)
+
+
+@hookimpl
+def rewardkit_rewards():
+    return [MathReward]
+

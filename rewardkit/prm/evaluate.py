@@ -1,0 +1,108 @@
+"""Held-out evaluation of a PRM: step-level AUROC and best-of-N reranking accuracy."""
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from typing import Any, Sequence
+
+from rewardkit.prm.data import StepExample
+from rewardkit.verifiers.prm.aggregation import aggregate
+
+__all__ = ["auroc", "step_scores", "evaluate", "best_of_n"]
+
+
+def auroc(scores: Sequence[float], labels: Sequence[float]) -> float | None:
+    """Area under the ROC curve: P(a random positive outscores a random negative), ties half.
+
+    Args:
+        scores: predicted scores.
+        labels: 1 (>= 0.5) positive, else negative.
+
+    Returns:
+        the AUROC, or None when one class is missing.
+
+    >>> auroc([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]), auroc([0.5, 0.5], [1, 0]), auroc([1.0], [1])
+    (1.0, 0.5, None)
+    """
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    i = 0
+    while i < len(order):  # average ranks over ties
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    pos = [r for r, y in zip(ranks, labels) if y >= 0.5]
+    n_pos, n_neg = len(pos), len(labels) - len(pos)
+    if not n_pos or not n_neg:
+        return None
+    return (sum(pos) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def step_scores(scorer: Any, examples: Sequence[StepExample]) -> list[list[float]]:
+    """Per-step PRM scores of each example (raises when one cannot be scored)."""
+    results = scorer.score([e.prompt for e in examples], [e.steps for e in examples])
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return results
+
+
+def best_of_n(examples: Sequence[StepExample], scores: Sequence[Sequence[float]], how: str = "min",
+              seed: int = 0) -> dict[str, Any] | None:
+    """Best-of-N reranking: per group, the candidate with the highest aggregated score.
+
+    Args:
+        examples: candidates; those sharing ``group`` answer one problem; ``final_correct`` (or the
+            last step's label) says whether a candidate is right.
+        scores: per-step scores of each candidate.
+        how: the aggregation (``min``, ``prod``, ``last``, ``mean``).
+        seed: seed for breaking ties at random.
+
+    Returns:
+        ``accuracy`` of the PRM's pick, ``random`` (expected accuracy of a random pick), ``oracle``
+        (a right candidate exists), ``gain`` (accuracy - random), ``groups`` and ``n`` (mean
+        candidates per group); None without groups of two or more candidates.
+
+    >>> ex = [StepExample("p", ["a"], [1], final_correct=True), StepExample("p", ["b"], [0], final_correct=False)]
+    >>> best_of_n(ex, [[0.9], [0.2]])["accuracy"]
+    1.0
+    """
+    rng = random.Random(seed)
+    groups: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for ex, sc in zip(examples, scores):
+        ok = ex.final_correct if ex.final_correct is not None else (ex.labels[-1] or 0.0) >= 0.5
+        groups[str(ex.group)].append((aggregate(sc, how), bool(ok)))
+    groups = {g: c for g, c in groups.items() if len(c) > 1}
+    if not groups:
+        return None
+    acc = rand = oracle = 0.0
+    for cands in groups.values():
+        top = max(s for s, _ in cands)
+        acc += rng.choice([ok for s, ok in cands if s == top])
+        rand += sum(ok for _, ok in cands) / len(cands)
+        oracle += any(ok for _, ok in cands)
+    n = len(groups)
+    return {"accuracy": acc / n, "random": rand / n, "oracle": oracle / n, "gain": (acc - rand) / n,
+            "groups": n, "n": sum(len(c) for c in groups.values()) / n, "aggregate": how}
+
+
+def evaluate(scorer: Any, examples: Sequence[StepExample], how: str = "min") -> dict[str, Any]:
+    """Step AUROC, a step-position baseline AUROC, and best-of-N on held-out examples.
+
+    The position baseline scores step i of a solution as -i (later steps are wrong more often);
+    a PRM that only learned where errors tend to be does not beat it.
+    """
+    scores = step_scores(scorer, examples)
+    flat, labels, position = [], [], []
+    for ex, sc in zip(examples, scores):
+        for i, (s, y) in enumerate(zip(sc, ex.labels)):
+            if y is not None:
+                flat.append(s)
+                labels.append(y)
+                position.append(-i)
+    return {"step_auroc": auroc(flat, labels), "position_auroc": auroc(position, labels),
+            "steps": len(flat), "positive_steps": sum(y >= 0.5 for y in labels),
+            "best_of_n": best_of_n(examples, scores, how)}

@@ -1,0 +1,101 @@
+"""Small offline building blocks: a word-level tokenizer and tiny decoder configs.
+
+They let tests, CI and quick experiments build real transformers models from a config in a
+second, with no download: ``rewardkit prm train --backbone tiny`` uses them.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+__all__ = ["word_tokenizer", "tiny_config", "save_tiny_prm"]
+
+SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
+
+
+def word_tokenizer(words: Iterable[str], extra_special: Iterable[str] = ()) -> Any:
+    """A fast word-level tokenizer: words and punctuation runs are tokens, others map to ``<unk>``.
+
+    Args:
+        words: the vocabulary (duplicates ignored).
+        extra_special: strings kept whole as special tokens (step markers such as ``<|step|>``).
+
+    Returns:
+        a ``PreTrainedTokenizerFast`` (character offsets supported) with pad, unk, bos and eos.
+
+    >>> tok = word_tokenizer(["2", "+", "="])
+    >>> tok.tokenize("2 + 2 = 5")
+    ['2', '+', '2', '=', '<unk>']
+    """
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab: dict[str, int] = {}
+    for w in [*SPECIALS, *words]:
+        vocab.setdefault(w, len(vocab))
+    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Whitespace()
+    core.decoder = decoders.WordPiece(prefix="##")  # joins words with spaces
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", unk_token="<unk>",
+                                  bos_token="<s>", eos_token="</s>")
+    specials = [s for s in extra_special if s]
+    if specials:
+        tok.add_special_tokens({"additional_special_tokens": specials})
+    return tok
+
+
+def tiny_config(vocab_size: int, *, hidden: int = 64, layers: int = 2, heads: int = 4, **extra: Any) -> Any:
+    """A Llama config small enough to train on a CPU in seconds.
+
+    Args:
+        vocab_size: the tokenizer's size.
+        hidden: hidden size.
+        layers: decoder layers.
+        heads: attention heads.
+        extra: more config fields (``num_labels=1``, ``rewardkit_prm={...}``, ...).
+
+    Returns:
+        a ``LlamaConfig``.
+    """
+    from transformers import LlamaConfig
+
+    return LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=hidden * 2,
+                       num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads,
+                       max_position_embeddings=1024, pad_token_id=0, bos_token_id=2, eos_token_id=3,
+                       tie_word_embeddings=False, **extra)
+
+
+def save_tiny_prm(convention: str, out_dir: str, *, seed: int = 0) -> str:
+    """Save a randomly initialised tiny PRM of ``convention`` (for tests, demos and benchmarks).
+
+    Args:
+        convention: ``token_classifier`` (separator ``<extra_0>``, two labels), ``step_tag``
+            (causal LM, tag ``ки``, tokens ``+``/``-``) or ``value_head`` (rewardkit's own).
+        out_dir: where to save it (HF format).
+        seed: seed of the random weights.
+
+    Returns:
+        ``out_dir``.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoModelForTokenClassification
+
+    from rewardkit.prm.synthetic import vocabulary
+
+    torch.manual_seed(seed)
+    if convention == "value_head":
+        from rewardkit.prm.model import build_value_head_model, save_prm
+        model, tok = build_value_head_model("tiny", seed=seed)
+        torch.nn.init.normal_(model.score.weight, std=0.5)  # random but not constant scores
+        save_prm(model, tok, out_dir)
+        return out_dir
+    if convention == "token_classifier":
+        tok = word_tokenizer(vocabulary(), ["<extra_0>"])
+        model = AutoModelForTokenClassification.from_config(tiny_config(len(tok), num_labels=2))
+    elif convention == "step_tag":
+        tok = word_tokenizer([*vocabulary(), "ки"])
+        model = AutoModelForCausalLM.from_config(tiny_config(len(tok)))
+    else:
+        raise ValueError(f"unknown convention {convention!r}")
+    model.save_pretrained(out_dir)
+    tok.save_pretrained(out_dir)
+    return out_dir

@@ -1,0 +1,222 @@
+"""``rewardkit prm train``: fine-tune a value-head PRM on step-labelled data, evaluate, save.
+
+The loss is binary cross-entropy between the value head's logit at each step token and the
+step's label (soft Monte-Carlo labels work as targets too); unlabelled steps are skipped.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+from rewardkit.core.errors import UsageError
+from rewardkit.prm.data import StepExample, read_examples, split_by_group
+from rewardkit.prm.synthetic import ChainConfig, synthetic_examples
+
+__all__ = ["PRMTrainConfig", "TrainResult", "load_data", "train_prm"]
+
+log = logging.getLogger("rewardkit")
+
+
+@dataclass(frozen=True)
+class PRMTrainConfig:
+    """Everything ``rewardkit prm train`` reads."""
+
+    out: str = field(default="runs/prm", metadata={"help": "folder the trained PRM is saved to (HF format)"})
+    data: str = field(default="synthetic", metadata={
+        "help": "'synthetic' (arithmetic chains with injected errors) or a file: rewardkit JSONL "
+                "{prompt, steps, labels} or PRM800K records"})
+    eval_data: str = field(default="", metadata={
+        "help": "held-out file; default: fresh synthetic chains, or --holdout of --data's problems"})
+    backbone: str = field(default="smollm2-135m-instruct", metadata={
+        "help": "causal LM to start from: smollm2-135m-instruct (packaged), a hub id, a folder, or "
+                "'tiny' (a small random model with a word tokenizer: seconds on a CPU)"})
+    steps: int = field(default=300, metadata={"help": "optimizer steps"})
+    batch_size: int = field(default=16, metadata={"help": "solutions per optimizer step"})
+    lr: float = field(default=1e-4, metadata={"help": "peak learning rate of the backbone"})
+    head_lr: float = field(default=1e-3, metadata={"help": "learning rate of the value head"})
+    warmup: int = field(default=20, metadata={"help": "linear warm-up steps, then cosine decay"})
+    freeze_layers: int = field(default=0, metadata={
+        "help": "freeze the embeddings and this many lowest decoder layers (cheaper backward)"})
+    train_problems: int = field(default=4000, metadata={"help": "synthetic: problems to train on"})
+    eval_problems: int = field(default=200, metadata={"help": "synthetic: held-out problems"})
+    candidates: int = field(default=8, metadata={"help": "synthetic: held-out solutions per problem (best-of-N)"})
+    error_rate: float = field(default=0.5, metadata={"help": "synthetic: share of solutions with an error"})
+    max_value: int = field(default=50, metadata={"help": "synthetic: largest number in a solution"})
+    error_kinds: str = field(default="arithmetic,carry,operation", metadata={
+        "help": "synthetic: injected errors, comma-separated: arithmetic (wrong result), carry (wrong "
+                "start number), operation (computes another operation than it writes)"})
+    holdout: float = field(default=0.1, metadata={"help": "share of --data's problems held out when no --eval-data"})
+    neutral: float = field(default=1.0, metadata={"help": "label of PRM800K's neutral (0) rating"})
+    aggregate: str = field(default="min", metadata={"help": "aggregation used for best-of-N: min, prod, last, mean"})
+    max_length: int = field(default=1024, metadata={"help": "longest training input in tokens (longer ones are dropped)"})
+    max_minutes: float = field(default=0.0, metadata={"help": "stop training after this many minutes (0 = no limit)"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu, cuda"})
+    seed: int = field(default=0, metadata={"help": "random seed"})
+
+    def __post_init__(self) -> None:
+        if self.steps < 1 or self.batch_size < 1:
+            raise ValueError("steps and batch_size must be positive")
+        if not 0.0 <= self.holdout < 1.0:
+            raise ValueError("holdout must be in [0, 1)")
+        if self.aggregate not in ("min", "prod", "last", "mean"):
+            raise ValueError(f"aggregate must be min, prod, last or mean, not {self.aggregate!r}")
+        if self.candidates < 1 or self.eval_problems < 1 or self.train_problems < 1:
+            raise ValueError("train_problems, eval_problems and candidates must be positive")
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the saved folder, metrics, and the live model/tokenizer."""
+
+    out: str
+    metrics: dict[str, Any]
+    model: Any = None
+    tokenizer: Any = None
+
+
+def load_data(cfg: PRMTrainConfig) -> tuple[list[StepExample], list[StepExample]]:
+    """(train, held-out) examples for ``cfg``."""
+    chains = ChainConfig(max_value=cfg.max_value, error_rate=cfg.error_rate, error_kinds=cfg.error_kinds)
+    if cfg.data == "synthetic":
+        train = synthetic_examples(cfg.train_problems, 1, chains, seed=cfg.seed)
+    else:
+        train = read_examples(cfg.data, cfg.neutral)
+    if cfg.eval_data:
+        held = read_examples(cfg.eval_data, cfg.neutral)
+    elif cfg.data == "synthetic":
+        held = synthetic_examples(cfg.eval_problems, cfg.candidates, chains, seed=cfg.seed + 10_000)
+    else:
+        train, held = split_by_group(train, cfg.holdout, cfg.seed)
+    if not train or not held:
+        raise UsageError("need both training and held-out examples (adjust --holdout or give --eval-data)")
+    return train, held
+
+
+def _freeze(model: Any, n_layers: int) -> None:
+    if n_layers <= 0:
+        return
+    base = model.base_model
+    layers = getattr(base, "layers", None)
+    if layers is None:
+        raise UsageError("--freeze-layers needs a decoder with .layers (Llama-like backbones)")
+    for p in base.get_input_embeddings().parameters():
+        p.requires_grad_(False)
+    for layer in list(layers)[:n_layers]:
+        for p in layer.parameters():
+            p.requires_grad_(False)
+
+
+def _encode_all(scorer: Any, examples: Sequence[StepExample], max_length: int) -> list[tuple[Any, list]]:
+    """(Encoded, labels of the scored steps) per example; steps past max_length are dropped."""
+    out = []
+    for ex in examples:
+        if all(y is None for y in ex.labels):
+            continue
+        try:
+            enc = scorer.encode(ex.prompt, ex.steps)
+        except ValueError:
+            continue
+        if any(ex.labels[i] is not None for i in range(len(enc.positions))):
+            out.append((enc, ex.labels[:len(enc.positions)]))
+    return out
+
+
+def _batch_loss(model: Any, batch: Sequence[tuple[Any, list]], pad_id: int, device: Any) -> Any:
+    import torch
+    width = max(len(enc.ids) for enc, _ in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)  # (B, T)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)  # (B, T)
+    rows, cols, targets = [], [], []
+    for r, (enc, labels) in enumerate(batch):
+        ids[r, :len(enc.ids)] = torch.tensor(enc.ids)
+        mask[r, :len(enc.ids)] = 1
+        for pos, y in zip(enc.positions, labels):
+            if y is not None:
+                rows.append(r)
+                cols.append(pos)
+                targets.append(y)
+    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits[..., 0]  # (B, T)
+    picked = logits[torch.tensor(rows, device=device), torch.tensor(cols, device=device)].float()  # (N,)
+    target = torch.tensor(targets, device=device)  # (N,)
+    return torch.nn.functional.binary_cross_entropy_with_logits(picked, target)
+
+
+def _optimizer(model: Any, cfg: PRMTrainConfig) -> Any:
+    import torch
+    head = [p for n, p in model.named_parameters() if n.startswith("score.") and p.requires_grad]
+    body = [p for n, p in model.named_parameters() if not n.startswith("score.") and p.requires_grad]
+    return torch.optim.AdamW([{"params": body, "lr": cfg.lr}, {"params": head, "lr": cfg.head_lr}],
+                             weight_decay=0.0)
+
+
+def _lr_factor(step: int, cfg: PRMTrainConfig) -> float:
+    if step < cfg.warmup:
+        return (step + 1) / cfg.warmup
+    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def train_prm(cfg: PRMTrainConfig, progress: Callable[[int, float], None] | None = None,
+              save: bool = True) -> TrainResult:
+    """Train, evaluate on held-out data, and save a value-head PRM.
+
+    Args:
+        cfg: the run's configuration.
+        progress: called as ``progress(step, loss)`` after each optimizer step.
+        save: write the model to ``cfg.out`` (tests may skip it).
+
+    Returns:
+        the output folder, the metrics (loss, step AUROC, best-of-N, timings) and the model.
+    """
+    import torch
+    from rewardkit.prm.evaluate import evaluate
+    from rewardkit.prm.model import build_value_head_model, save_prm
+    from rewardkit.verifiers.prm.conventions import detect_convention
+    from rewardkit.verifiers.prm.scorer import PRMScorer, resolve_device
+
+    random.seed(cfg.seed)
+    train, held = load_data(cfg)
+    model, tokenizer = build_value_head_model(cfg.backbone, seed=cfg.seed)
+    device = resolve_device(cfg.device)
+    model.to(device)
+    _freeze(model, cfg.freeze_layers)
+    scorer = PRMScorer(model, tokenizer, detect_convention(model.config), batch_size=cfg.batch_size,
+                       max_length=cfg.max_length)
+    encoded = _encode_all(scorer, train, cfg.max_length)
+    if not encoded:
+        raise UsageError("no usable training example (all too long or unlabelled)")
+    opt = _optimizer(model, cfg)
+    rng = random.Random(cfg.seed)
+    start, losses, done = time.perf_counter(), [], 0
+    model.train()
+    for step in range(cfg.steps):
+        for group in opt.param_groups:
+            group["lr"] = group.setdefault("base_lr", group["lr"]) * _lr_factor(step, cfg)
+        loss = _batch_loss(model, rng.sample(encoded, min(cfg.batch_size, len(encoded))), scorer.pad_id, device)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        opt.step()
+        losses.append(float(loss.detach()))
+        done = step + 1
+        if progress:
+            progress(done, losses[-1])
+        if cfg.max_minutes and time.perf_counter() - start > cfg.max_minutes * 60:
+            log.warning("prm train: stopping at step %d of %d (--max-minutes %g)", done, cfg.steps, cfg.max_minutes)
+            break
+    train_s = time.perf_counter() - start
+    model.eval()
+    t0 = time.perf_counter()
+    metrics = evaluate(scorer, held, cfg.aggregate)
+    metrics.update({"train_examples": len(encoded), "held_out_examples": len(held), "optimizer_steps": done,
+                    "final_loss": sum(losses[-20:]) / len(losses[-20:]), "first_loss": losses[0],
+                    "train_seconds": round(train_s, 2), "eval_seconds": round(time.perf_counter() - t0, 2),
+                    "config": asdict(cfg)})
+    if save:
+        save_prm(model, tokenizer, cfg.out, {"metrics": {k: metrics[k] for k in ("step_auroc", "best_of_n")}})
+    return TrainResult(os.path.abspath(cfg.out), metrics, model, tokenizer)

@@ -1,0 +1,31 @@
+"""The GRPO trainer: ``grpo-train`` and :class:`GRPOTrainer`.
+
+Data flows one way, one module per arrow: ``data`` / ``tasks`` (prompts) -> ``rollout``
+(generation, rewards in threads) -> ``advantages`` -> ``loss`` (pure functions) -> ``update`` ->
+``loop`` (steps, evaluation, ``checkpoint``, ``metrics``, ``report``). Settings live in ``config``;
+``options`` turns them into CLI flags and reads YAML. Importing this package loads no torch.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["GRPOTrainer", "TrainConfig", "train"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "GRPOTrainer":
+        from rewardkit.trainer.loop import GRPOTrainer
+
+        return GRPOTrainer
+    if name == "TrainConfig":
+        from rewardkit.trainer.config import TrainConfig
+
+        return TrainConfig
+    raise AttributeError(f"module 'rewardkit.trainer' has no attribute {name!r}")
+
+
+def train(cfg: Any, plugin_manager: Any = None) -> dict[str, Any]:
+    """Run GRPO with a :class:`TrainConfig`; return the run's summary."""
+    from rewardkit.trainer.loop import GRPOTrainer
+
+    return GRPOTrainer(cfg, plugin_manager=plugin_manager).train()

@@ -1,0 +1,97 @@
+"""``grpo-train``: train a causal LM with GRPO on rewardkit rewards; ``grpo-train report RUN_DIR``.
+
+Every setting is a flag generated from the config dataclasses (:mod:`rewardkit.trainer.config`);
+``--config run.yaml`` supplies defaults that flags override. User mistakes print one line and exit 2.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Sequence
+
+from rewardkit.core.errors import RewardkitError, UsageError
+from rewardkit.trainer.options import ArgumentParser, add_config_arguments, config_from_args
+
+__all__ = ["main", "build_parser"]
+
+EPILOG = """examples:
+  grpo-train --reward math+format                       # default model and procedural data
+  grpo-train --reward math+format --max-steps 5 --output-dir runs/try
+  grpo-train --config run.yaml --learning-rate 2e-5     # flags override the YAML file
+  grpo-train --model HuggingFaceTB/SmolLM2-360M-Instruct --lora-r 16 \\
+             --dataset ../shared/data/gsm8k/train.jsonl --reward 'math:1+format:0.2'
+  grpo-train --output-dir runs/try --resume             # continue from the latest checkpoint
+  torchrun --nproc-per-node 2 -m rewardkit.trainer.cli --reward math --prompts-per-step 8
+  grpo-train report runs/try                            # plots and summary of a run"""
+
+
+def build_parser() -> ArgumentParser:
+    import argparse
+
+    parser = ArgumentParser(prog="grpo-train", description="GRPO training with rewardkit rewards.",
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", metavar="YAML", help="settings file (flat or sectioned); "
+                        "flags given on the command line win")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    add_config_arguments(parser)
+    return parser
+
+
+def _report(argv: Sequence[str]) -> int:
+    parser = ArgumentParser(prog="grpo-train report", description="Plots and summary of a run.")
+    parser.add_argument("run_dir", help="the run's --output-dir")
+    args = parser.parse_args(list(argv))
+    from rewardkit.trainer.report import format_summary, write_report
+
+    summary = write_report(args.run_dir)
+    print(format_summary(summary))
+    print("plots: " + ", ".join(summary["plots"]))
+    return 0
+
+
+def _train(argv: Sequence[str]) -> int:
+    args = build_parser().parse_args(list(argv))
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    cfg = config_from_args(args, args.config)
+    _quiet_libraries()
+    from rewardkit.trainer.loop import GRPOTrainer
+
+    summary = GRPOTrainer(cfg).train()
+    if int(os.environ.get("RANK", "0")) == 0:
+        from rewardkit.trainer.report import format_summary
+
+        print(format_summary(summary))
+        print(f"run folder: {summary['output_dir']}")
+    return 0
+
+
+def _quiet_libraries() -> None:
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:  # pragma: no cover - the train extra is missing
+        raise UsageError("grpo-train needs the training extra: pip install 'rewardkit[train]'") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    action = "report" if argv[:1] == ["report"] else "train"
+    try:
+        return _report(argv[1:]) if action == "report" else _train(argv)
+    except UsageError as exc:
+        print(f"grpo-train: error: {exc}", file=sys.stderr)
+        return 2
+    except RewardkitError as exc:
+        print(f"grpo-train: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover - torchrun -m rewardkit.trainer.cli
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Held-out evaluation: training reward, the held-out reward, and sqrt(KL) from the initial policy.
+
+Every ``--eval-every`` steps the policy answers the held-out prompts (greedy by default); the
+answers are scored with the training reward (``eval_reward``, ``eval_accuracy``) and with the
+``--held-out`` spec when given (``held_out``; otherwise ``held_out`` is the training reward on these
+prompts), and the sequence KL to the initial policy is measured along them (``sqrt_kl``). These
+feed the over-optimization monitor.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from rewardkit.core.compose import ComposedReward
+from rewardkit.models.generation import GenerationConfig, Generator
+from rewardkit.trainer.logprobs import sequence_kl
+from rewardkit.trainer.metrics import length_metrics, mean_std, reward_metrics
+from rewardkit.trainer.rollout import RewardPool
+from rewardkit.trainer.update import make_micro_batches
+
+__all__ = ["Evaluator", "eval_metrics"]
+
+
+class Evaluator:
+    """Evaluate this process's share of the held-out rows."""
+
+    def __init__(self, generator: Generator, pool: RewardPool, held_out_pool: RewardPool | None,
+                 rows: Sequence[dict[str, Any]], config: GenerationConfig, reference: Any,
+                 pad_id: int, device: Any, micro_batch_size: int) -> None:
+        self.generator, self.pool, self.held_out_pool = generator, pool, held_out_pool
+        self.rows, self.config, self.reference = list(rows), config, reference
+        self.pad_id, self.device, self.micro_batch_size = pad_id, device, micro_batch_size
+
+    def run(self, policy: Any) -> dict[str, Any]:
+        """Raw per-sample results (to be gathered over processes and turned into metrics)."""
+        if not self.rows:
+            return {"rewards": [], "components": {}, "held_out": [], "kl": [], "lengths": [],
+                    "truncated": []}
+        gens = self.generator.generate([r["prompt"] for r in self.rows], self.config)
+        fmt = getattr(self.generator, "format_prompt", lambda p: p)
+        prompts = [fmt(self.rows[g.prompt_index]["prompt"]) for g in gens]
+        fut = self.pool.submit(self.rows, gens, prompts)
+        held_fut = self.held_out_pool.submit(self.rows, gens, prompts) if self.held_out_pool else None
+        kl = self._kl(policy, gens)  # runs while the rewards are scored
+        result, _ = fut.result()
+        held = held_fut.result()[0].rewards if held_fut else result.rewards
+        return {"rewards": result.rewards, "components": result.components, "held_out": held,
+                "kl": kl, "lengths": [len(g.completion_ids) for g in gens],
+                "truncated": [g.truncated for g in gens]}
+
+    def _kl(self, policy: Any, gens: Sequence[Any]) -> list[float]:
+        if self.reference is None:
+            return []
+        micro = make_micro_batches([g.prompt_ids for g in gens], [g.completion_ids for g in gens],
+                                   self.pad_id, self.micro_batch_size)
+        out = [0.0] * len(gens)
+        was_training = policy.training
+        policy.eval()
+        try:
+            with self.reference.active() as ref:
+                for mb in micro:
+                    values = sequence_kl(policy, ref, mb.packed.to(self.device))
+                    for i, v in zip(mb.index, values.tolist()):
+                        out[i] = v
+        finally:
+            policy.train(was_training)
+        return out
+
+
+def eval_metrics(parts: Sequence[dict[str, Any]], acc_label: str | None) -> dict[str, Any]:
+    """Metrics from the raw results of every process."""
+    rewards = [v for p in parts for v in p["rewards"]]
+    labels = list(parts[0]["components"]) if parts and parts[0]["components"] else []
+    comps = {k: [v for p in parts for v in p["components"].get(k, [])] for k in labels}
+    out = reward_metrics(rewards, comps, acc_label, prefix="eval_")
+    out.pop("eval_reward_std", None)
+    out["eval_reward"] = out.pop("eval_reward_mean")
+    out["held_out"] = mean_std([v for p in parts for v in p["held_out"]])[0]
+    kls = [v for p in parts for v in p["kl"]]
+    if kls:
+        out["sqrt_kl"] = math.sqrt(max(0.0, sum(kls) / len(kls)))
+    out.update(length_metrics([v for p in parts for v in p["lengths"]],
+                              [v for p in parts for v in p["truncated"]], prefix="eval_"))
+    return {k: v for k, v in out.items() if not k.endswith("/std")}

@@ -1,0 +1,336 @@
+"""The GRPO training loop: rollout -> rewards -> advantages -> update, with checkpoints and eval.
+
+One *step* samples ``prompts_per_step`` prompts (split over processes), G completions each, scores
+them (in threads, overlapping the reference/old log-probs), computes group-relative advantages
+(optionally refilling zero-variance groups: dynamic sampling) and makes ``num_iterations`` optimizer
+updates. Every ``eval_every`` steps the held-out prompts are evaluated and the over-optimization
+monitor consulted; every ``save_every`` steps a checkpoint is written.
+"""
+from __future__ import annotations
+
+import logging
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rewardkit.core.compose import load_reward
+from rewardkit.core.errors import UsageError
+from rewardkit.models.generation import GenerationConfig, HFGenerator
+from rewardkit.models.loading import resolve_device
+from rewardkit.trainer import checkpoint as ckpt
+from rewardkit.trainer.advantages import group_advantages, reward_tensor, zero_variance_groups
+from rewardkit.trainer.config import TrainConfig
+from rewardkit.trainer.data import build_source
+from rewardkit.trainer.distributed import all_reduce_max, barrier, gather_objects, init_distributed
+from rewardkit.trainer.evaluate import Evaluator, eval_metrics
+from rewardkit.trainer.loss import LossConfig, Totals
+from rewardkit.trainer.metrics import MetricsWriter, accuracy_label, length_metrics, reward_metrics
+from rewardkit.trainer.policy import Reference, load_policy, make_optimizer, make_scheduler, unwrap
+from rewardkit.trainer.progress import StepProgress
+from rewardkit.trainer.rollout import (RewardPool, Rollout, concat_rollouts, select_groups,
+                                       start_rollout)
+from rewardkit.trainer.runinfo import prepare_output_dir, write_config
+from rewardkit.trainer.update import fill_logps, make_micro_batches, run_update
+
+__all__ = ["GRPOTrainer"]
+
+log = logging.getLogger("rewardkit.trainer")
+
+
+class GRPOTrainer:
+    """A GRPO run built from a :class:`TrainConfig`. Call :meth:`train`.
+
+    Args:
+        cfg: the settings.
+        plugin_manager: where rewards are looked up (default: the installed plugins).
+    """
+
+    def __init__(self, cfg: TrainConfig, plugin_manager: Any = None) -> None:
+        self.cfg = g = cfg
+        self.reward = load_reward(g.grpo.reward, plugin_manager=plugin_manager)
+        self.held_out_reward = (load_reward(g.run.held_out, plugin_manager=plugin_manager)
+                                if g.run.held_out else None)
+        self.dist, self.device = init_distributed(resolve_device(g.model.device))
+        if g.grpo.prompts_per_step % self.dist.world_size:
+            raise UsageError(f"prompts_per_step {g.grpo.prompts_per_step} must be divisible by the "
+                             f"number of processes ({self.dist.world_size})")
+        self.local_prompts = g.grpo.prompts_per_step // self.dist.world_size
+        self.output_dir, resume_dir = prepare_output_dir(g.run, self.dist)
+        if self.dist.is_main:
+            write_config(self.output_dir, g.to_dict())
+        random.seed(g.run.seed)
+        torch.manual_seed(g.run.seed)
+        self._build(resume_dir)
+        self.step, self.recent_rewards = 0, []
+        self.monitor = _make_monitor(g)
+        if resume_dir is not None:
+            self._load(resume_dir)
+        labels = [c.label for c in self.reward.spec.components]
+        self.acc_label = accuracy_label(labels, [c.name for c in self.reward.spec.components])
+
+    # --- setup -------------------------------------------------------------------------------
+    def _build(self, resume_dir: Path | None) -> None:
+        g = self.cfg
+        self.model, self.tokenizer = load_policy(g.model, self.device, str(resume_dir) if resume_dir else None)
+        need_ref = g.grpo.beta > 0 or g.run.eval_every > 0
+        self.reference = Reference(self.model, g.model, self.device, resume_dir is not None) if need_ref else None
+        if self.dist.enabled:
+            from torch.nn.parallel import DistributedDataParallel as DDP
+
+            ids = [self.dist.local_rank] if self.device.startswith("cuda") else None
+            self.model = DDP(self.model, device_ids=ids)
+        self.generator = HFGenerator(unwrap(self.model), self.tokenizer, seed=g.run.seed * 1000 + self.dist.rank,
+                                     use_chat_template=g.model.use_chat_template)
+        self.source = build_source(g.data, g.run.seed, (self.dist.rank, self.dist.world_size))
+        self.optimizer = make_optimizer(self.model, g.optim)
+        self.scheduler = make_scheduler(self.optimizer, g.optim, g.run.max_steps * g.grpo.num_iterations)
+        self.gen_cfg = GenerationConfig(max_new_tokens=g.grpo.max_new_tokens, num_generations=g.grpo.num_generations,
+                                        temperature=g.grpo.temperature, top_p=g.grpo.top_p, top_k=g.grpo.top_k)
+        self.loss_cfg = LossConfig(g.grpo.loss_type, g.grpo.epsilon, g.grpo.eps_high,
+                                   g.grpo.importance_sampling_level, g.grpo.beta, g.grpo.kl_estimator,
+                                   g.grpo.max_new_tokens)
+
+    def _evaluator(self, pool: RewardPool, held_pool: RewardPool | None) -> Evaluator:
+        g = self.cfg
+        eval_cfg = GenerationConfig(max_new_tokens=g.grpo.max_new_tokens, num_generations=1,
+                                    temperature=g.run.eval_temperature, top_p=g.grpo.top_p)
+        rows = self.source.held_out[self.dist.rank::self.dist.world_size]
+        return Evaluator(self.generator, pool, held_pool, rows, eval_cfg, self.reference,
+                         self.generator.pad_id, self.device, g.optim.micro_batch_size)
+
+    # --- the run -------------------------------------------------------------------------------
+    def train(self) -> dict[str, Any]:
+        """Run to ``max_steps`` (or an over-optimization stop); return the run's summary."""
+        g = self.cfg.run
+        writer = MetricsWriter(self.output_dir, g.report_to, self.cfg.to_dict(),
+                               resume_step=self.step if self.step else None) if self.dist.is_main else None
+        pool = RewardPool(self.reward, self.cfg.grpo.reward_workers)
+        held_pool = RewardPool(self.held_out_reward, 1) if self.held_out_reward else None
+        evaluator, stopped, saved_at = self._evaluator(pool, held_pool), False, None
+        try:
+            with StepProgress(g.max_steps, self.step, enabled=g.progress and self.dist.is_main) as prog:
+                for warning in (writer.warnings if writer else []):
+                    prog.message(warning)
+                if self.step == 0 and g.eval_every and self.source.held_out:
+                    self._emit(writer, prog, {"step": 0, **self._evaluate(evaluator, prog)})
+                while self.step < g.max_steps and not stopped:
+                    metrics = self._train_step(pool)
+                    self.step += 1
+                    metrics["step"] = self.step
+                    if g.eval_every and self.source.held_out and (
+                            self.step % g.eval_every == 0 or self.step == g.max_steps):
+                        metrics.update(self._evaluate(evaluator, prog))
+                        stopped = self._on_alarm(metrics, prog)
+                    self._emit(writer, prog, metrics)
+                    if (g.save_every and self.step % g.save_every == 0) or self.step == g.max_steps or stopped:
+                        self.save()
+                        saved_at = self.step
+        finally:
+            pool.close()
+            if held_pool:
+                held_pool.close()
+            if writer:
+                writer.close()
+        return self._finish(saved_at, stopped)
+
+    def _emit(self, writer: MetricsWriter | None, prog: StepProgress, metrics: dict[str, Any]) -> None:
+        if writer is not None:
+            writer.write(metrics)
+        prog.update(metrics["step"], metrics)
+
+    def _on_alarm(self, metrics: dict[str, Any], prog: StepProgress) -> bool:
+        """Feed the monitor; act on an alarm. Returns True when the run must stop."""
+        if self.monitor is None:
+            return False
+        train = sum(self.recent_rewards) / len(self.recent_rewards) if self.recent_rewards else None
+        self.recent_rewards = []
+        message = self.monitor.update(self.step, train, metrics.get("held_out"), metrics.get("sqrt_kl"))
+        if not message:
+            return False
+        metrics["overoptimization"] = message
+        action = self.cfg.run.on_overoptimization
+        prog.message(f"[warning] {message} (action: {action})")
+        if action == "checkpoint":
+            self.save()
+        return action == "stop"
+
+    def _finish(self, saved_at: int | None, stopped: bool) -> dict[str, Any]:
+        summary: dict[str, Any] = {"output_dir": str(self.output_dir), "steps": self.step,
+                                   "stopped_by_monitor": stopped,
+                                   "checkpoint": str(self.output_dir / f"checkpoint-{saved_at}") if saved_at else None,
+                                   "reward_errors": dict(self.reward.error_counts)}
+        if self.monitor is not None:
+            summary["overoptimization"] = self.monitor.summary()
+        if self.dist.is_main and self.cfg.run.plots:
+            from rewardkit.trainer.report import write_report
+
+            summary.update(write_report(self.output_dir, extra=summary))
+        barrier(self.dist)
+        return summary
+
+    # --- one step ---------------------------------------------------------------------------
+    def _train_step(self, pool: RewardPool) -> dict[str, Any]:
+        g = self.cfg.grpo
+        t0 = time.perf_counter()
+        rollout, micro, t_logps, sampling = self._collect(pool)
+        r, ok = reward_tensor(rollout.result.rewards, g.num_generations)              # (P, G)
+        batch_std = self._batch_std(r, ok) if g.scale_rewards == "batch" else None
+        adv = group_advantages(r, ok, g.scale_rewards, batch_std=batch_std).view(-1)  # (N,)
+        keep = ok.view(-1).clone()                                                     # (N,)
+        if g.mask_truncated_completions:
+            keep &= ~torch.tensor([x.truncated for x in rollout.generations])
+        for mb in micro:
+            mb.advantages = adv[mb.index]
+            mb.loss_mask = mb.packed.completion_mask * keep[mb.index].float().unsqueeze(1)
+        t1 = time.perf_counter()
+        totals, padding = self._totals(micro)
+        stats = run_update(self.model, self.optimizer, self.scheduler, micro, self.loss_cfg, totals,
+                           num_iterations=g.num_iterations, max_grad_norm=self.cfg.optim.max_grad_norm,
+                           temperature=g.temperature, device=self.device, padded_micro_batches=padding)
+        raw = {"rollout": _raw_rollout(rollout), "sampling": sampling, "tokens": stats.tokens,
+               "kl_sum": stats.kl_sum, "clip_low_sum": stats.clip_low_sum,
+               "clip_high_sum": stats.clip_high_sum, "entropy_sum": stats.entropy_sum, "loss": stats.loss}
+        metrics = self._step_metrics(gather_objects(raw, self.dist), stats)
+        metrics.update(time_generate=rollout.time_generate, time_reward=rollout.time_reward,
+                       time_reward_wait=rollout.time_reward_wait, time_logps=t_logps,
+                       time_update=time.perf_counter() - t1, time_step=time.perf_counter() - t0)
+        if metrics.get("reward_mean") is not None:
+            self.recent_rewards.append(metrics["reward_mean"])
+        return metrics
+
+    def _collect(self, pool: RewardPool) -> tuple[Rollout, list, float, dict[str, Any]]:
+        """The step's rollout and micro-batches with reference/old log-probs filled in."""
+        g = self.cfg.grpo
+        if not g.dynamic_sampling:
+            pending = start_rollout(self.generator, pool, self.source.next_rows(self.local_prompts),
+                                    self.gen_cfg, g.generation_batch_prompts)
+            micro = self._micro(pending.generations)
+            t_logps = self._fill_logps(micro)  # overlaps the reward threads
+            return pending.wait(), micro, t_logps, {"rounds": 1, "zero_std": None}
+        rollout, sampling = self._dynamic_rollout(pool)
+        micro = self._micro(rollout.generations)
+        return rollout, micro, self._fill_logps(micro), sampling
+
+    def _dynamic_rollout(self, pool: RewardPool) -> tuple[Rollout, dict[str, Any]]:
+        """DAPO dynamic sampling: keep groups with reward variance, refill with new prompts."""
+        g = self.cfg.grpo
+        kept: list[Rollout] = []
+        have, first_zero, last = 0, None, None
+        for rounds in range(1, g.dynamic_sampling_max_rounds + 1):
+            rows = self.source.next_rows(self.local_prompts if rounds == 1 else self.local_prompts - have)
+            last = start_rollout(self.generator, pool, rows, self.gen_cfg, g.generation_batch_prompts).wait()
+            zero = zero_variance_groups(*reward_tensor(last.result.rewards, g.num_generations))
+            first_zero = first_zero if first_zero is not None else zero.tolist()
+            good = [i for i, z in enumerate(zero.tolist()) if not z][:self.local_prompts - have]
+            if good:
+                kept.append(select_groups(last, good))
+                have += len(good)
+            if have >= self.local_prompts:
+                break
+        rollout = concat_rollouts(kept) if kept else last
+        return rollout, {"rounds": rounds, "zero_std": first_zero}
+
+    def _micro(self, generations: list) -> list:
+        return make_micro_batches([x.prompt_ids for x in generations],
+                                  [x.completion_ids for x in generations],
+                                  self.generator.pad_id, self.cfg.optim.micro_batch_size)
+
+    def _fill_logps(self, micro: list) -> float:
+        start = time.perf_counter()
+        if self.cfg.grpo.num_iterations > 1:
+            fill_logps(unwrap(self.model), micro, "old_logps", self.cfg.grpo.temperature, self.device)
+        if self.cfg.grpo.beta > 0 and self.reference is not None:
+            with self.reference.active() as ref:
+                fill_logps(ref, micro, "ref_logps", self.cfg.grpo.temperature, self.device)
+        return time.perf_counter() - start
+
+    def _batch_std(self, r: torch.Tensor, ok: torch.Tensor) -> float:
+        values = [v for part in gather_objects(r[ok].tolist(), self.dist) for v in part]
+        return float(torch.tensor(values, dtype=torch.float64).std()) if len(values) > 1 else 0.0
+
+    def _totals(self, micro: list) -> tuple[Totals, int]:
+        local = (sum(len(mb.index) for mb in micro), float(sum(float(mb.loss_mask.sum()) for mb in micro)))
+        parts = gather_objects(local, self.dist)
+        most = all_reduce_max(len(micro), self.dist)
+        totals = Totals(sequences=sum(p[0] for p in parts), tokens=sum(p[1] for p in parts),
+                        micro_batches=len(micro), world_size=self.dist.world_size)
+        return totals, most - len(micro)
+
+    def _step_metrics(self, parts: list[dict[str, Any]], stats: Any) -> dict[str, Any]:
+        ro = [p["rollout"] for p in parts]
+        rewards = [v for x in ro for v in x["rewards"]]
+        comps = {k: [v for x in ro for v in x["components"][k]] for k in ro[0]["components"]}
+        m = reward_metrics(rewards, comps, self.acc_label)
+        m.update(length_metrics([v for x in ro for v in x["lengths"]], [v for x in ro for v in x["truncated"]]))
+        zero = [z for p in parts for z in (p["sampling"]["zero_std"] or [])]
+        if not zero:
+            g = self.cfg.grpo.num_generations
+            zero = zero_variance_groups(*reward_tensor(rewards, g)).tolist()
+        m["zero_std_frac"] = sum(zero) / len(zero) if zero else None
+        if self.cfg.grpo.dynamic_sampling:
+            m["dynamic_rounds"] = max(p["sampling"]["rounds"] for p in parts)
+        tokens = sum(p["tokens"] for p in parts) or 1.0
+        low, high = (sum(p[k] for p in parts) / tokens for k in ("clip_low_sum", "clip_high_sum"))
+        m.update(loss=sum(p["loss"] for p in parts) / len(parts), clip_low=low, clip_high=high,
+                 clip_frac=low + high, entropy=sum(p["entropy_sum"] for p in parts) / tokens,
+                 grad_norm=stats.grad_norm, lr=stats.lr)
+        if self.cfg.grpo.beta > 0:
+            m["kl"] = sum(p["kl_sum"] for p in parts) / tokens
+        return m
+
+    def _evaluate(self, evaluator: Evaluator, prog: StepProgress) -> dict[str, Any]:
+        start = time.perf_counter()
+        parts = gather_objects(evaluator.run(unwrap(self.model)), self.dist)
+        out = eval_metrics(parts, self.acc_label)
+        out["time_eval"] = time.perf_counter() - start
+        return out
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def save(self) -> None:
+        """Checkpoint the current step (every process writes its RNG and data position)."""
+        ckpt.write_rank_state(self.output_dir, self.step, self.dist.rank, {
+            "rng": ckpt.rng_state(), "generator": self.generator.rng_state(),
+            "data": self.source.state_dict()})
+        barrier(self.dist)
+        if self.dist.is_main:
+            state = {"step": self.step, "optimizer": self.optimizer.state_dict(),
+                     "scheduler": self.scheduler.state_dict(), "monitor": self.monitor,
+                     "recent_rewards": self.recent_rewards, "config": self.cfg.to_dict(),
+                     "world_size": self.dist.world_size}
+            ckpt.save_checkpoint(self.output_dir, self.step, unwrap(self.model), self.tokenizer,
+                                 state, keep=self.cfg.run.save_total_limit)
+        barrier(self.dist)
+
+    def _load(self, path: Path) -> None:
+        state = ckpt.load_trainer_state(path)
+        if state.get("world_size", 1) != self.dist.world_size:
+            raise UsageError(f"{path} was written by {state.get('world_size')} processes; resume it "
+                             f"with the same number (not {self.dist.world_size})")
+        self.step = int(state["step"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.monitor = state.get("monitor", self.monitor)
+        self.recent_rewards = list(state.get("recent_rewards", []))
+        rank_state = ckpt.load_rank_state(path, self.dist.rank)
+        if rank_state is not None:
+            ckpt.set_rng_state(rank_state["rng"])
+            self.generator.set_rng_state(rank_state["generator"])
+            self.source.load_state_dict(rank_state["data"])
+
+
+def _raw_rollout(rollout: Rollout) -> dict[str, Any]:
+    return {"rewards": rollout.result.rewards, "components": rollout.result.components,
+            "lengths": [len(x.completion_ids) for x in rollout.generations],
+            "truncated": [x.truncated for x in rollout.generations]}
+
+
+def _make_monitor(cfg: TrainConfig) -> Any:
+    """The over-optimization monitor (None when evaluation is off)."""
+    if not cfg.run.eval_every:
+        return None
+    from rewardkit.trainer.overoptimization import OverOptimizationMonitor
+
+    return OverOptimizationMonitor(window=cfg.run.overopt_window, margin=cfg.run.overopt_margin)

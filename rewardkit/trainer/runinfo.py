@@ -1,0 +1,60 @@
+"""The run folder: choose it, refuse to clobber a previous run, find the checkpoint to resume."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from rewardkit.core.errors import UsageError
+from rewardkit.trainer.checkpoint import find_resume_dir
+from rewardkit.trainer.config import RunConfig
+from rewardkit.trainer.distributed import DistInfo, gather_objects
+
+__all__ = ["prepare_output_dir", "write_config", "atomic_write_text"]
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def prepare_output_dir(cfg: RunConfig, dist: DistInfo) -> tuple[Path, Path | None]:
+    """The run folder (created) and the checkpoint to resume from (or None).
+
+    An empty ``output_dir`` becomes ``runs/grpo-<time>`` (process 0 picks, the others follow). A
+    folder that already holds a run is refused unless ``--resume`` or ``--overwrite-output-dir``.
+    """
+    chosen = cfg.output_dir or f"runs/grpo-{time.strftime('%Y%m%d-%H%M%S')}"
+    out = Path(gather_objects(chosen, dist)[0])
+    resume = find_resume_dir(cfg.resume, str(out)) if cfg.resume else None
+    if resume is None and _holds_run(out):
+        if not cfg.overwrite_output_dir:
+            raise UsageError(f"{out} already holds a run; pass --resume to continue it, "
+                             "--overwrite-output-dir to start over, or another --output-dir")
+        if dist.is_main:
+            for child in out.iterdir():
+                if child.name.startswith(("checkpoint-", ".checkpoint-")) or child.name == "plots":
+                    shutil.rmtree(child, ignore_errors=True)
+    if dist.is_main:
+        out.mkdir(parents=True, exist_ok=True)
+    return out, resume
+
+
+def _holds_run(out: Path) -> bool:
+    return out.is_dir() and ((out / "metrics.jsonl").exists()
+                             or any(p.name.startswith("checkpoint-") for p in out.iterdir()))
+
+
+def write_config(out: Path, config: dict[str, Any]) -> None:
+    """``config.yaml`` of the run (the settings actually used)."""
+    import yaml
+
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(config, sort_keys=False))

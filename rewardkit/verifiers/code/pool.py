@@ -1,0 +1,188 @@
+"""A pool of warm jails: N programs in parallel, one jail per slot, reused across programs.
+
+Each slot keeps one jail (a bwrap sandbox or a container) whose zygote forks a fresh child per
+program, so a program costs a fork and a few pipe round trips instead of a new sandbox. A jail that
+breaks is replaced; a program that breaks a fresh jail a second time is charged for it (its tests
+become errors), so crashing the sandbox never earns a program "no score" instead of a failure.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import queue
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Sequence
+
+from rewardkit.verifiers.code.backends import Backend, Jail, JailBroken, get_backend
+from rewardkit.verifiers.code.backends.base import SandboxUnavailable
+from rewardkit.verifiers.code.limits import Limits
+from rewardkit.verifiers.code.oracle import Program, ProgramResult, TestResult, run_program
+from rewardkit.verifiers.code.testforms import Step
+
+__all__ = ["SandboxPool", "get_pool", "close_pools", "default_workers"]
+
+log = logging.getLogger("rewardkit.sandbox")
+
+
+def default_workers() -> int:
+    """One slot per usable core."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class SandboxPool:
+    """Runs programs in warm jails of one backend.
+
+    >>> from rewardkit.verifiers.code import Program, build_suite
+    >>> with SandboxPool("bwrap", workers=1) as pool:
+    ...     [r.all_passed for r in pool.run([Program("def f(): return 1",
+    ...                                              build_suite(["assert f() == 1"]))])]
+    [True]
+    """
+
+    def __init__(self, backend: str | Backend = "auto", workers: int = 0,
+                 limits: Limits | None = None) -> None:
+        self.backend = get_backend(backend) if isinstance(backend, str) else backend
+        self.workers = workers or default_workers()
+        self.limits = limits or Limits()
+        self._slots: queue.SimpleQueue[tuple[int, Jail | None]] = queue.SimpleQueue()
+        for slot in range(self.workers):
+            self._slots.put((slot, None))
+        self._executor: ThreadPoolExecutor | None = None
+        self._jails: dict[int, Jail] = {}
+        self._lock = threading.Lock()
+        self.closed = False
+        self.restarts = 0
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+    # --- running ----------------------------------------------------------------------------------
+    def run(self, programs: Sequence[Program],
+            progress: Callable[[int], None] | None = None) -> list[ProgramResult]:
+        """Results in input order. ``progress(1)`` is called as each program finishes."""
+        if self.closed:
+            raise RuntimeError("the sandbox pool is closed")
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="rk-sandbox")
+        futures = [self._executor.submit(self._run_one, p) for p in programs]
+        results = []
+        for fut in futures:
+            results.append(fut.result())
+            if progress is not None:
+                progress(1)
+        return results
+
+    def run_one(self, program: Program) -> ProgramResult:
+        return self.run([program])[0]
+
+    def _run_one(self, program: Program) -> ProgramResult:
+        slot, jail = self._slots.get()
+        try:
+            for attempt in range(2):
+                try:
+                    if jail is None:
+                        jail = self._start(slot)
+                    return run_program(jail, program, self.limits)
+                except JailBroken as exc:
+                    log.info("sandbox slot %d (%s) broke: %s", slot, self.name, exc)
+                    self._forget(slot, jail)
+                    jail = None
+                    self.restarts += 1
+                    if attempt == 1:
+                        return _all_tests(program, "error", f"the program broke the sandbox: {exc}",
+                                          self.name)
+        except SandboxUnavailable as exc:
+            return ProgramResult(backend=self.name, infra_error=str(exc))
+        finally:
+            self._slots.put((slot, jail))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start(self, slot: int) -> Jail:
+        jail = self.backend.start(slot, self.limits)
+        with self._lock:
+            self._jails[slot] = jail
+        return jail
+
+    def _forget(self, slot: int, jail: Jail | None) -> None:
+        if jail is not None:
+            jail.close()
+        with self._lock:
+            self._jails.pop(slot, None)
+
+    def warm(self) -> None:
+        """Start every slot's jail now (in parallel) instead of on first use."""
+        def start_slot(_: int) -> None:
+            slot, jail = self._slots.get()
+            try:
+                if jail is None:
+                    jail = self._start(slot)
+            finally:
+                self._slots.put((slot, jail))
+        with ThreadPoolExecutor(self.workers) as ex:
+            list(ex.map(start_slot, range(self.workers)))
+
+    def jails(self) -> list[Jail]:
+        """The live jails (for host-side checks in tests)."""
+        with self._lock:
+            return list(self._jails.values())
+
+    # --- lifetime ----------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Kill every jail and stop the threads."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+        with self._lock:
+            jails, self._jails = list(self._jails.values()), {}
+        for jail in jails:
+            jail.close()
+        self.backend.close()
+
+    def __enter__(self) -> SandboxPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _all_tests(program: Program, status: str, message: str, backend: str) -> ProgramResult:
+    items = [i for i in program.suite.items if not isinstance(i, Step) or i.is_test]
+    return ProgramResult(tuple(TestResult(getattr(i, "name", "test"), status, message)  # type: ignore[arg-type]
+                               for i in items), backend=backend)
+
+
+_POOLS: dict[tuple, SandboxPool] = {}
+_POOLS_LOCK = threading.Lock()
+_AT_EXIT: list[bool] = []
+
+
+def get_pool(backend: str = "auto", workers: int = 0, limits: Limits | None = None) -> SandboxPool:
+    """A shared pool per (backend, workers, limits), created on first use, closed at exit."""
+    limits = limits or Limits()
+    key = (backend, workers or default_workers(), limits)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None or pool.closed:
+            if not _AT_EXIT:
+                atexit.register(close_pools)
+                _AT_EXIT.append(True)
+            pool = _POOLS[key] = SandboxPool(backend, key[1], limits)
+        return pool
+
+
+def close_pools() -> None:
+    """Close every shared pool (their jails are killed)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.close()

@@ -1,0 +1,180 @@
+"""Find the final answer(s) in a completion. Pure string work: no sympy, linear time.
+
+Markers, strongest first; the first kind present decides, and *every* answer of that kind is
+returned (a completion that boxes two different values is hedging, and the verifier requires all
+of them to be right):
+
+1. ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept);
+2. GSM8K's ``#### N`` lines;
+3. the last "final answer is ..." / "the answer is ..." / "Answer: ..." phrase;
+4. with ``last_number_fallback``, the last number in the text (off by default: prose that
+   merely mentions the gold number somewhere gets nothing).
+
+When the completion closes a ``<think>`` block, only the text after the last ``</think>`` is
+searched, as long as it holds a marker (tentative answers while thinking are not final).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Extraction", "extract_answer", "boxed_contents"]
+
+_BOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_BRACE = re.compile(r"(?<!\\)[{}]")
+_GSM8K = re.compile(r"####[ \t]*([^\n]*)")
+_PHRASE = re.compile(
+    r"(?i)(?:\bfinal\s+answer|\bthe\s+answer(?:\s+(?:to|for)\s+(?:the|this)\s+(?:problem|question))?"
+    r"|^[ \t>*#]*answer)[ \t*]*(?:is\b[ \t]*:?|:|=)[ \t*]*", re.MULTILINE)
+_NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?")
+_SENTENCE_END = re.compile(
+    r"\.(?=\s|$)|[,;]\s+(?=(?:since|because|as|which|so|but|given|where)\b)|\s+(?:because|since)\s")
+_MAX_CANDIDATES = 64
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """The final answers a completion gives.
+
+    Attributes:
+        answers: the distinct non-empty answers of the strongest marker kind, in order.
+        method: ``boxed``, ``gsm8k``, ``phrase``, ``last_number`` or ``none``.
+    """
+
+    answers: tuple[str, ...]
+    method: str
+
+    @property
+    def answer(self) -> str | None:
+        """The last answer (what a "last \\boxed{}" grader would take), or None."""
+        return self.answers[-1] if self.answers else None
+
+
+def boxed_contents(text: str) -> list[str]:
+    """Contents of every outermost ``\\boxed{}``/``\\fbox{}``, in order (unclosed ones are dropped).
+
+    >>> boxed_contents(r"so \\boxed{\\frac{1}{2}} and \\boxed{3}")
+    ['\\\\frac{1}{2}', '3']
+    """
+    first = _BOX.search(text)
+    if first is None:
+        return []
+    closing = _match_braces(text, first.start())
+    out, end = [], -1
+    for m in _BOX.finditer(text, first.start()):
+        open_at = m.end() - 1
+        close_at = closing.get(open_at)
+        if open_at < end or close_at is None:
+            continue  # nested inside a box already taken, or never closed
+        out.append(_unwrap(text[open_at + 1:close_at]))
+        end = close_at
+    return out
+
+
+def _unwrap(content: str) -> str:
+    """``\\boxed{\\boxed{3}}`` is one answer: drop boxes that wrap the whole content."""
+    for _ in range(8):
+        stripped = content.strip()
+        if not (_BOX.match(stripped) and stripped.endswith("}")):
+            break
+        m = _BOX.match(stripped)
+        if _match_braces(stripped, 0).get(m.end() - 1) != len(stripped) - 1:
+            break
+        content = stripped[m.end():-1]
+    return content
+
+
+def _match_braces(text: str, start: int) -> dict[int, int]:
+    """Position of each ``{`` (from ``start`` on) -> position of its ``}``; one linear pass."""
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for m in _BRACE.finditer(text, start):
+        if m.group() == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
+    return pairs
+
+
+def _phrase_answer(text: str) -> str | None:
+    last = None
+    for last in _PHRASE.finditer(text):
+        pass
+    if last is None:
+        return None
+    answer = _cut_tail(text[last.end():last.end() + 2000])
+    return None if _BOX.search(answer) else answer  # an unclosed box is no answer
+
+
+def _cut_tail(tail: str) -> str:
+    """The answer at the start of ``tail``: a math segment, or text up to the sentence's end."""
+    tail = tail.lstrip(" \t*:")
+    for left, right in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if tail.startswith(left):
+            close = tail.find(right, len(left))
+            if close > 0:
+                return tail[len(left):close].strip()
+            break
+    line = tail.split("\n", 1)[0]
+    end = _SENTENCE_END.search(line)
+    return (line[:end.start()] if end else line).strip().rstrip("*").strip()
+
+
+def _distinct(items: list[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for item in items:
+        item = " ".join(item.split())
+        if item:
+            seen.setdefault(item, None)
+        if len(seen) > _MAX_CANDIDATES:
+            break
+    return tuple(seen)
+
+
+def _extract(text: str, last_number_fallback: bool) -> Extraction:
+    if "boxed" in text or "fbox" in text:
+        found = _distinct(boxed_contents(text))
+        if found:
+            return Extraction(found, "boxed")
+    if "####" in text:
+        found = _distinct(_GSM8K.findall(text))
+        if found:
+            return Extraction(found, "gsm8k")
+    phrase = _phrase_answer(text)
+    if phrase:
+        return Extraction((phrase,), "phrase")
+    if last_number_fallback:
+        last = None
+        for last in _NUMBER.finditer(text):
+            pass
+        if last is not None:
+            return Extraction((last.group().rstrip(","),), "last_number")
+    return Extraction((), "none")
+
+
+def extract_answer(text: str, last_number_fallback: bool = False) -> Extraction:
+    """Extract the final answer(s) of a completion.
+
+    Args:
+        text: the completion text.
+        last_number_fallback: with no explicit marker, take the last number in the text.
+
+    Returns:
+        An :class:`Extraction`; ``answers`` is empty when no final answer was found.
+
+    >>> extract_answer(r"First \\boxed{2}, no wait: \\boxed{3}").answers
+    ('2', '3')
+    >>> extract_answer("She has 6 apples.\\n#### 6").answer
+    '6'
+    >>> extract_answer("The final answer is $\\\\frac{1}{2}$. I hope it is correct.").answer
+    '\\\\frac{1}{2}'
+    >>> extract_answer("There are 3 cats and 4 dogs.").method
+    'none'
+    >>> extract_answer("There are 3 cats and 4 dogs.", last_number_fallback=True).answer
+    '4'
+    """
+    if "</think>" in text:
+        after = _extract(text.rsplit("</think>", 1)[1], last_number_fallback)
+        if after.answers:
+            return after
+    return _extract(text, last_number_fallback)

@@ -1,0 +1,206 @@
+"""Answer strings: strip LaTeX noise, units and thousands separators; tell what kind a gold is.
+
+Two levels of cleaning:
+
+* :func:`latex_clean` keeps the mathematics and drops what never changes a value (``$``
+  delimiters, ``\\left``/``\\right``, ``\\dfrac``, spacing commands, degree signs, currency
+  signs, thousands separators). This is what math-verify sees.
+* :func:`plain` also unwraps ``\\text{}``-like commands, for reading numbers, choice letters and
+  words, and for the hedging checks.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, replace
+
+from rewardkit.verifiers.math.extract import boxed_contents
+from rewardkit.verifiers.math.numbers import Number, parse_number
+
+__all__ = ["Gold", "latex_clean", "plain", "read_number", "read_letter", "read_word",
+           "prepare_gold", "split_top_level", "as_column"]
+
+_UNICODE = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": r"\times ", "\u00b7": r"\cdot ",
+                          "\u2009": " ", "\u00a0": " ", "\u202f": " "})
+_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ("**", "**"))
+_LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])\s*|\\displaystyle")
+_SPACES = re.compile(r"(?<!\\)\\[,;: ]|\\q?quad\b|~")
+_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ\b|\u00b0|\\degree\b")
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
+_TEXT = re.compile(r"\\(?:text|textbf|textit|textrm|textsf|textnormal|mathrm|mathbf|mathit"
+                   r"|mbox|hbox)\s*\{([^{}]*)\}")
+_UNIT_TAIL = re.compile(r"\s((?:[A-Za-z]+\.?)(?:[\s/-]+[A-Za-z]+\.?)*)\s*(?:\^\s*\{?\s*[23]\s*\}?)?$")
+_NOT_UNITS = {"or", "and", "to", "plus", "minus", "either", "between", "not", "than", "times",
+              "over", "divided", "pm", "i", "e", "x", "pi"}
+_SCALES = {"hundred": 10**2, "thousand": 10**3, "million": 10**6, "billion": 10**9,
+           "trillion": 10**12}
+_ASSIGN = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?\s*=\s*")
+_PERCENT_WORD = re.compile(r"\s*(?:percent|per\s*cent|pct)\.?$", re.IGNORECASE)
+_LETTER = re.compile(r"(?i)(?:(?:option|choice|answer)\s*:?\s*)?\(?([a-z])\)?[.:]?")
+_LETTER_LABELLED = re.compile(r"(?i)(?:(?:option|choice)\s*:?\s*)?\(([a-z])\)\s+\S.*")
+_WORDS = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,})*")
+_ARTICLE = re.compile(r"(?i)^(?:the|a|an) ")
+_NOT_SINGLE = re.compile(r"\\pm|\\mp|\u00b1|[<>,;&\u2264\u2265]|\\\\|\\(?:le|ge|leq|geq|lt|gt|neq?|"
+                         r"in|cup|cap|infty|subset|setminus)(?![a-zA-Z])|\\\{|\b(?:or|and)\b")
+
+
+def _strip_delimiters(s: str) -> str:
+    changed = True
+    while changed and s:
+        changed = False
+        s = s.strip()
+        if s.endswith(".") and not s.endswith(".."):
+            s, changed = s[:-1].rstrip(), True
+        for left, right in _DELIMITERS:
+            if len(s) >= len(left) + len(right) and s.startswith(left) and s.endswith(right):
+                s, changed = s[len(left):len(s) - len(right)], True
+                break
+    return s
+
+
+def latex_clean(s: str) -> str:
+    """Drop what never changes a value; keep the mathematics.
+
+    >>> latex_clean(r"$\\$10,\\!080.$")
+    '10080'
+    >>> latex_clean(r"\\left( 3, \\dfrac{\\pi}{2} \\right)")
+    '( 3, \\\\frac{\\\\pi}{2} )'
+    """
+    s = _strip_delimiters(s.translate(_UNICODE))
+    s = _LEFT_RIGHT.sub("", s).replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    s = re.sub(r",\\!\s*", ",", s).replace("\\!", "").replace("{,}", ",")
+    s = re.sub(r"(?<=\d)\\,(?=\d{3}(?!\d))", "", s)
+    s = _SPACES.sub(" ", s)
+    s = _DEGREES.sub("", s)
+    s = s.replace("\\$", "").replace("$", "").replace("\\%", "%")
+    s = _THOUSANDS.sub(lambda m: m.group().replace(",", ""), s)
+    return " ".join(s.split())
+
+
+def plain(s: str) -> str:
+    """:func:`latex_clean`, then unwrap ``\\text{}``, ``\\mathrm{}``, ``\\mbox{}``, ...
+
+    >>> plain(r"\\text{(C)}"), plain(r"5.4 \\text{ cents}")
+    ('(C)', '5.4 cents')
+    """
+    s = latex_clean(s)
+    for _ in range(3):
+        unwrapped = _TEXT.sub(lambda m: f" {m.group(1)} ", s)
+        if unwrapped == s:
+            break
+        s = unwrapped
+    return _strip_delimiters(" ".join(s.split()))
+
+
+def _strip_units(s: str) -> tuple[str, int]:
+    """``s`` without a trailing unit, and the scale word's factor (``1.5 million`` -> 10**6)."""
+    m = _UNIT_TAIL.search(s)
+    if not m or len(m.group(1)) > 40:
+        return s, 1
+    words = re.findall(r"[a-z]+", m.group(1).lower())
+    if set(words) & _NOT_UNITS or sum(len(w) for w in words) < 2:
+        return s, 1
+    return s[:m.start()].rstrip(), _SCALES.get(words[0], 1)
+
+
+def read_number(p: str) -> Number | None:
+    """A plain answer as an exact number, ignoring units, ``x =`` and ``percent`` words.
+
+    >>> read_number("864 inches^2").value, read_number("x = -3").value
+    (Fraction(864, 1), Fraction(-3, 1))
+    >>> read_number("18 or 20") is None, read_number("1.45 million dollars").value
+    (True, Fraction(1450000, 1))
+    """
+    p = _PERCENT_WORD.sub("%", p)
+    for candidate, scale in ((p, 1), _strip_units(p)):
+        number = parse_number(_ASSIGN.sub("", candidate))
+        if number is not None:
+            return replace(number, value=number.value * scale, places=None) if scale > 1 else number
+    return None
+
+
+def read_letter(p: str) -> str | None:
+    """A multiple-choice letter: ``C``, ``(C)``, ``C)``, ``Option C``, ``(C) 12``; upper-cased."""
+    m = _LETTER.fullmatch(p) or _LETTER_LABELLED.fullmatch(p)
+    return m.group(1).upper() if m else None
+
+
+def read_word(p: str) -> str | None:
+    """A plain-word answer (``Evelyn``, ``even``), case-folded, leading article dropped."""
+    p = _ARTICLE.sub("", p)
+    return p.casefold() if _WORDS.fullmatch(p) else None
+
+
+def split_top_level(s: str, sep: str = ",") -> list[str]:
+    """Split at ``sep`` outside brackets and braces.
+
+    >>> split_top_level(r"\\frac{1}{2}, (3, 4), 5")
+    ['\\\\frac{1}{2}', '(3, 4)', '5']
+    """
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            parts.append(s[start:i].strip())
+            start = i + 1
+    parts.append(s[start:].strip())
+    return parts
+
+
+def as_column(pred_text: str, gold_text: str) -> str:
+    """A tuple ``(a, b, c)`` written for a column-vector gold, as that column vector."""
+    if not (gold_text.startswith("\\begin{pmatrix}") and "&" not in gold_text
+            and pred_text.startswith("(") and pred_text.endswith(")")):
+        return pred_text
+    items = split_top_level(pred_text[1:-1])
+    if len(items) != gold_text.count("\\\\") + 1:
+        return pred_text
+    return "\\begin{pmatrix} " + " \\\\ ".join(items) + " \\end{pmatrix}"
+
+
+@dataclass(frozen=True)
+class Gold:
+    """A gold answer, cleaned and classified once (cached by :func:`prepare_gold`).
+
+    Attributes:
+        text: :func:`latex_clean` form (what math-verify gets).
+        plain: :func:`plain` form.
+        number: the exact number, when the gold is one.
+        letter: the choice letter, when the gold is one (``\\text{(C)}`` -> ``C``).
+        word: the case-folded word(s), when the gold is plain words.
+        single: the gold is one value (no list, interval, inequality or ``\\pm``); predictions
+            that hedge are then refused.
+    """
+
+    text: str
+    plain: str
+    number: Number | None
+    letter: str | None
+    word: str | None
+    single: bool
+
+
+@functools.lru_cache(maxsize=65536)
+def prepare_gold(gold: str) -> Gold:
+    """Clean and classify a gold answer. GSM8K answers (``... #### 1,000``) give the text after
+    the last ``####`` without commas; a gold holding ``\\boxed{}`` gives its last box.
+
+    >>> g = prepare_gold("Natalia sold 48/2 = 24 clips in May.\\n#### 1,072")
+    >>> g.number.value, g.single
+    (Fraction(1072, 1), True)
+    >>> prepare_gold(r"\\text{(C)}").letter
+    'C'
+    """
+    if "####" in gold:
+        gold = gold.rsplit("####", 1)[1].replace(",", "").strip()
+    elif "boxed" in gold or "fbox" in gold:
+        boxes = boxed_contents(gold)
+        gold = boxes[-1] if boxes else gold
+    text = latex_clean(gold)
+    p = plain(gold)
+    letter = m.group(1) if (m := re.fullmatch(r"\(?([A-Z])\)?", p)) else None
+    return Gold(text=text, plain=p, number=read_number(p), letter=letter,
+                word=None if letter else read_word(p), single=not _NOT_SINGLE.search(p))

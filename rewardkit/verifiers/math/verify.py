@@ -1,0 +1,216 @@
+"""``verify_math``: is the final answer of a completion equal to the gold answer?
+
+Per completion: extract the final answer(s) (:mod:`.extract`); refuse hedges and resource attacks
+(:mod:`.guards`); decide exact numbers, choice letters, words and identical strings on the host
+(:mod:`.numbers`, :mod:`.normalize`), never touching sympy; send only the rest to math-verify in
+a :class:`~rewardkit.verifiers.pool.TimeoutPool` of worker processes, one batched round trip per
+call of :func:`verify_math_batch`, each comparison with its own wall-clock timeout.
+
+Gold first, prediction second. The gold is trusted: it is cleaned but never checked for hedging,
+it decides the kind of comparison (number, letter, word, expression), and an equation gold
+``x=5`` accepts ``5`` while a number gold ``5`` also accepts ``x=5``. The prediction must give a
+single final answer when the gold is a single value.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
+
+from rewardkit.verifiers.math.config import MathConfig
+from rewardkit.verifiers.math.extract import Extraction, extract_answer
+from rewardkit.verifiers.math.guards import hedge_reason, resource_reason
+from rewardkit.verifiers.math.normalize import (Gold, as_column, latex_clean, plain,
+                                                prepare_gold, read_letter, read_number, read_word)
+from rewardkit.verifiers.math.numbers import numbers_equal
+from rewardkit.verifiers.pool import Outcome, TimeoutPool
+from rewardkit.verifiers.verdict import Verdict
+
+__all__ = ["verify_math", "verify_math_batch", "shared_pool"]
+
+_MAX_DISTINCT = 8  # more different final answers than this is hedging, whatever they are
+_pools: dict[tuple[int, int], TimeoutPool] = {}
+_pools_lock = threading.Lock()
+
+
+def shared_pool(config: MathConfig) -> TimeoutPool:
+    """The process-wide worker pool for ``config.workers`` and ``config.memory_mb`` (lazy)."""
+    from rewardkit.verifiers.math import equivalence
+    key = (config.workers, config.memory_mb)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None or pool._pid != os.getpid():  # a forked child needs its own workers
+            if not _pools:
+                atexit.register(_close_pools)
+            pool = TimeoutPool(config.workers, memory_limit_mb=config.memory_mb or None,
+                               initializer=equivalence.warm_up)
+            _pools[key] = pool
+        return pool
+
+
+def _close_pools() -> None:
+    for pool in _pools.values():
+        if pool._pid == os.getpid():
+            pool.close()
+    _pools.clear()
+
+
+@dataclass
+class _Check:
+    """The judgement of one extracted answer: decided here, or waiting for a pool job."""
+
+    answer: str
+    correct: bool | None = None
+    reason: str = ""
+    path: str = ""
+    job: tuple[str, str] | None = None
+    error: str | None = None
+    timed_out: bool = False
+
+
+@dataclass
+class _Case:
+    gold: Gold
+    extraction: Extraction
+    checks: list[_Check] = field(default_factory=list)
+    started: float = 0.0
+    elapsed: float = 0.0
+
+
+def _judge(gold: Gold, answer: str, config: MathConfig) -> _Check:
+    """Decide one extracted answer without sympy when possible; else say which job decides it."""
+    if len(answer) > config.max_answer_chars:
+        return _Check(answer[:100], False, f"answer too long ({len(answer)} chars)", "guard")
+    text, p = latex_clean(answer), plain(answer)
+    if gold.single and (why := hedge_reason(p)):
+        return _Check(answer, False, why, "guard")
+    if gold.letter:
+        letter = read_letter(p)
+        return _Check(answer, letter == gold.letter, "" if letter else "not a choice letter",
+                      "letter")
+    if gold.number is not None:
+        if (number := read_number(p)) is not None:
+            return _Check(answer, numbers_equal(gold.number, number, config.decimal_digits), "",
+                          "number")
+        if not any(ch.isdigit() for ch in p):
+            return _Check(answer, False, "no number in the answer", "number")
+    if gold.word is not None:
+        return _Check(answer, read_word(p) == gold.word, "", "word")
+    if text == gold.text or p == gold.plain:
+        return _Check(answer, True, "", "string")
+    if why := resource_reason(text, gold.text):
+        return _Check(answer, False, why, "guard")
+    return _Check(answer, None, "", "sympy", job=(gold.text, as_column(text, gold.text)))
+
+
+def _plan(gold: Any, completion: str, config: MathConfig) -> _Case:
+    started = time.perf_counter()
+    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback),
+                 started=started)
+    answers = case.extraction.answers
+    if len(answers) > _MAX_DISTINCT:
+        count = f"{len(answers)}" if len(answers) <= 64 else "over 64"
+        case.checks = [_Check(answers[-1], False, f"hedged: {count} different final answers",
+                              "guard")]
+    else:
+        case.checks = [_judge(case.gold, a, config) for a in answers]
+    case.elapsed = time.perf_counter() - started
+    return case
+
+
+def _verdict(case: _Case, config: MathConfig) -> Verdict:
+    checks, ex = case.checks, case.extraction
+    details: dict[str, Any] = {"extracted": ex.answer[:200] if ex.answer else None,
+                               "method": ex.method, "gold": case.gold.text[:200]}
+    if not checks:
+        return Verdict(None, details={**details, "reason": "no final answer found"},
+                       elapsed=case.elapsed)
+    details["path"] = checks[-1].path
+    wrong = [c for c in checks if c.correct is False]
+    failed = [c for c in checks if c.error is not None]
+    if wrong:
+        hedge = len(checks) > 1 and any(c.correct for c in checks)
+        reason = ("hedged: several different final answers" if hedge else
+                  wrong[-1].reason or "wrong answer")
+        return Verdict(False, details={**details, "reason": reason}, elapsed=case.elapsed)
+    if failed:
+        first = failed[0]
+        if first.timed_out and config.on_timeout == "wrong":
+            return Verdict(False, details={**details, "reason": f"no credit: {first.error}"},
+                           elapsed=case.elapsed)
+        return Verdict(None, details={**details, "reason": first.error}, elapsed=case.elapsed,
+                       error=first.error)
+    return Verdict(True, details={**details, "reason": "correct"}, elapsed=case.elapsed)
+
+
+def _resolve(outcome: Outcome, check: _Check) -> None:
+    if outcome.ok:
+        check.correct = bool(outcome.value)
+    else:
+        check.error, check.timed_out = outcome.error, outcome.timed_out
+
+
+def verify_math_batch(golds: Sequence[Any], completions: Sequence[str],
+                      config: MathConfig | None = None, *, pool: TimeoutPool | None = None,
+                      **options: Any) -> list[Verdict]:
+    """Verify many completions; the comparisons that need sympy share one pool round trip.
+
+    Args:
+        golds: gold answers (strings or numbers; GSM8K ``#### N`` answers work as they are).
+        completions: completion texts, one per gold.
+        config: a :class:`MathConfig`; keyword ``options`` override its fields.
+        pool: the worker pool (default: the shared one for ``config.workers``).
+
+    Returns:
+        One :class:`Verdict` per completion, in order. ``correct`` is None when no final answer
+        was found; ``error`` is set when a comparison failed (a crash, or a timeout with
+        ``on_timeout="error"``).
+    """
+    if len(golds) != len(completions):
+        raise ValueError(f"{len(golds)} golds for {len(completions)} completions")
+    config = replace(config or MathConfig(), **options) if options else (config or MathConfig())
+    cases = [_plan(g, c, config) for g, c in zip(golds, completions)]
+    pending = [ch for case in cases for ch in case.checks if ch.job is not None]
+    if pending:
+        jobs = list(dict.fromkeys(ch.job for ch in pending))  # identical answers: one job
+        pool = pool or shared_pool(config)
+        from rewardkit.verifiers.math.equivalence import equivalent
+        outcomes = dict(zip(jobs, pool.map(equivalent, jobs, timeout=config.timeout)))
+        for ch in pending:
+            _resolve(outcomes[ch.job], ch)
+        for case in cases:
+            case.elapsed += sum(outcomes[ch.job].elapsed for ch in case.checks if ch.job)
+    return [_verdict(case, config) for case in cases]
+
+
+def verify_math(gold: Any, completion: str, config: MathConfig | None = None, *,
+                pool: TimeoutPool | None = None, **options: Any) -> Verdict:
+    """Is the completion's final answer equal to the gold answer? Gold first, prediction second.
+
+    Args:
+        gold: the gold answer: LaTeX (``\\frac{1}{2}``), a number, a choice letter, or a GSM8K
+            answer (the text after ``####``, commas removed).
+        completion: the completion text (its final answer is extracted).
+        config: a :class:`MathConfig`; keyword ``options`` override its fields.
+        pool: the worker pool for the sympy comparisons (default: a shared one).
+
+    Returns:
+        A :class:`Verdict`; ``details`` holds ``extracted``, ``method``, ``reason`` and ``path``
+        (``number``, ``letter``, ``word``, ``string``, ``guard`` or ``sympy``).
+
+    >>> verify_math("72", "She sold 48 + 24 = 72 clips.\\n#### 72").correct
+    True
+    >>> verify_math(r"\\frac{1}{2}", r"So the answer is $\\boxed{0.5}$.").correct
+    True
+    >>> v = verify_math("72", "The answer is 72 or 73.")
+    >>> v.correct, v.details["reason"]
+    (False, 'hedged: several values for a single answer')
+    >>> verify_math("3", r"\\boxed{3} ... no, \\boxed{5}").details["reason"]
+    'hedged: several different final answers'
+    >>> verify_math("72", "I think it is 72").correct is None  # no final answer marker
+    True
+    """
+    return verify_math_batch([gold], [completion], config, pool=pool, **options)[0]

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up rewardkit on a fresh Debian machine: system packages, the CPU torch wheel, the project.
+# Idempotent; run as root (or with sudo available) for the apt and Docker steps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+if ! command -v bwrap >/dev/null || ! command -v dockerd >/dev/null; then
+  echo "== apt: bubblewrap, docker.io"
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq bubblewrap docker.io >/dev/null
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  echo "== starting dockerd"
+  ($SUDO dockerd >/tmp/rewardkit-dockerd.log 2>&1 &)
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /tmp/rewardkit-dockerd.log" >&2; exit 1; }
+fi
+
+echo "== pip: CPU torch first (a bare 'torch' requirement would pull a multi-GB CUDA build)"
+python -m pip install -q torch==2.13.0
+echo "== pip: rewardkit with every extra, and the example third-party plugin"
+python -m pip install -q -e ".[all,test]"

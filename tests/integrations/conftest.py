@@ -1,0 +1,61 @@
+"""Fixtures of the integration tests: the test rewards, one local Ray instance, live HTTP servers."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+import pytest
+
+import itest_rewards
+from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager
+
+
+@pytest.fixture
+def toy_rewards() -> Iterator[Any]:
+    """The plugin manager with this folder's test rewards registered next to the built-ins."""
+    reset_plugin_manager()
+    pm = get_plugin_manager()
+    assert pm.add_plugin(itest_rewards, "itest")
+    yield pm
+    reset_plugin_manager()
+
+
+@pytest.fixture(scope="module")
+def ray_local() -> Iterator[Any]:
+    """A small local Ray instance per test module that needs one (test_ray, test_parity), shut
+    down when the module is done so its processes do not linger through the rest of the suite."""
+    import ray
+
+    # Ray workers cannot import this tests folder: ship the test rewards' module by value.
+    ray.cloudpickle.register_pickle_by_value(itest_rewards)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
+    yield ray
+    ray.shutdown()
+    ray.cloudpickle.unregister_pickle_by_value(itest_rewards)
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Any], str]]:
+    """Start an ASGI app with uvicorn on a free loopback port in a thread; return its base URL."""
+    import uvicorn
+
+    started: list[tuple[Any, threading.Thread]] = []
+
+    def start(app: Any) -> str:
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        started.append((server, thread))
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in started:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,0 +1,99 @@
+"""The executor abstraction and the Ray executor on a local Ray instance."""
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import pytest
+
+from rewardkit.core.cli import main
+from rewardkit.core.compose import BatchResult, load_reward
+from rewardkit.core.errors import RewardError, UsageError
+from rewardkit.core.execution import LocalExecutor, get_executor
+from rewardkit.integrations.ray_executor import RayExecutor, merge_results, plan_chunks
+
+COMPLETIONS = ["\\boxed{4}", "4", "5", "boom \\boxed{4}", "\\boxed{6}", "six", "\\boxed{7}"]
+ANSWERS = ["4", "4", "4", "4", None, "6", "7"]
+PROMPTS = ["a", "a", "b", "b", "c", "c", "a"]
+
+
+# Each case: n, wanted chunks, groups -> expected chunks.
+@pytest.mark.parametrize("n, k, groups, expected", [
+    (0, 3, None, []),                                      # nothing to do
+    (7, 3, None, [[0, 1, 2], [3, 4, 5], [6]]),             # contiguous ranges
+    (3, 10, None, [[0], [1], [2]]),                        # more chunks wanted than samples
+    (5, 2, list("aabbb"), [[0, 1], [2, 3, 4]]),            # a group is never split
+    (4, 4, list("abab"), [[0, 2], [1, 3]]),                # members gathered from anywhere
+    (3, 2, [["x"], ["x"], ["y"]], [[0, 1], [2]]),          # unhashable group ids
+])
+def test_plan_chunks(n, k, groups, expected):
+    assert plan_chunks(n, k, groups) == expected
+
+
+def test_merge_restores_input_order():
+    parts = [BatchResult([1.0, 3.0], {"c": [1.0, 3.0]}, {"c": [{}, {}]}, {"c": [None, "e"]}),
+             BatchResult([2.0], {"c": [2.0]}, {"c": [{}]}, {"c": [None]})]
+    merged = merge_results(3, [[0, 2], [1]], parts)
+    assert merged.rewards == [1.0, 2.0, 3.0] and merged.errors == {"c": [None, None, "e"]}
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("spark", "unknown executor"),
+    ("ray://", "names no address"),
+    ("ray:", "names no address"),
+])
+def test_executor_spec_errors(spec, words):
+    with pytest.raises(UsageError, match=words):
+        get_executor(spec)
+
+
+def test_executor_specs_create_without_starting_ray():
+    assert isinstance(get_executor("local"), LocalExecutor)
+    assert get_executor("ray://head:10001").address == "ray://head:10001"
+    assert get_executor("ray:auto").address == "auto"
+    assert get_executor("ray").address is None
+
+
+def _same(a: BatchResult, b: BatchResult) -> None:
+    def norm(xs):
+        return ["nan" if isinstance(x, float) and math.isnan(x) else x for x in xs]
+
+    assert norm(a.rewards) == norm(b.rewards)
+    assert {k: norm(v) for k, v in a.components.items()} == {k: norm(v) for k, v in b.components.items()}
+    assert a.errors == b.errors
+
+
+@pytest.mark.parametrize("aggregate", ["sum", "normalize_then_sum"])
+def test_ray_scores_exactly_like_local(toy_rewards, ray_local, aggregate):
+    spec = "itest_exact:1+itest_crash:0.5+format:0.2"
+    local_reward = load_reward(spec, aggregate=aggregate)
+    ray_reward = load_reward(spec, aggregate=aggregate)
+    columns = {"answer": ANSWERS}
+    local = LocalExecutor().score(local_reward, PROMPTS, COMPLETIONS, columns)
+    remote = RayExecutor(chunk_size=2).score(ray_reward, PROMPTS, COMPLETIONS, columns)
+    _same(remote, local)
+    assert "exploded" in remote.errors["itest_crash"][3]  # the failure travels back, as NaN
+    assert ray_reward.error_counts == local_reward.error_counts == {"itest_exact": 0, "itest_crash": 1, "format": 0}
+    pids = {d.get("pid") for d in remote.details["itest_exact"] if d}
+    assert pids and os.getpid() not in pids  # scored in Ray worker processes
+
+
+def test_ray_strict_failure_surfaces_as_rewardkit_error(toy_rewards, ray_local):
+    reward = load_reward("itest_crash", strict=True)
+    with pytest.raises(RewardError, match="itest_crash"):
+        RayExecutor(chunk_size=1).score(reward, None, ["ok", "boom"], {})
+    with pytest.raises(UsageError, match="answer"):
+        RayExecutor().score(load_reward("itest_exact"), None, ["1"], {})
+
+
+def test_rewardkit_score_with_ray_executor(toy_rewards, ray_local, tmp_path, capsys):
+    rows = [{"prompt": p, "completion": c, "answer": a} for p, c, a in zip(PROMPTS, COMPLETIONS, ANSWERS)]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    base = ["score", "--reward", "itest_exact+itest_crash:0.5", "--input", str(tmp_path / "in.jsonl"), "--quiet"]
+    assert main([*base, "--output", str(tmp_path / "local.jsonl")]) == 0
+    assert main([*base, "--output", str(tmp_path / "ray.jsonl"), "--executor", "ray",
+                 "--ray-chunk-size", "2", "--batch-size", "5"]) == 0
+    assert (tmp_path / "ray.jsonl").read_text() == (tmp_path / "local.jsonl").read_text()
+    assert main([*base, "--ray-chunk-size", "2"]) == 2
+    assert "--ray-chunk-size needs --executor ray" in capsys.readouterr().err

@@ -1,0 +1,83 @@
+"""verl: ``compute_score`` against verl's custom-reward-function signature and loading path."""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import math
+
+import pytest
+
+import rewardkit.integrations.verl as verl
+from rewardkit.core.errors import RewardError, UsageError
+
+
+def _load_like_verl(reward_kwargs: dict):
+    """What verl does with custom_reward_function.{path,name,reward_kwargs}: import the file by path,
+    take the function by name, and call it with the reward kwargs merged in."""
+    spec = importlib.util.spec_from_file_location("custom_module", verl.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    fn = getattr(module, "compute_score")
+
+    def wrapped(*args, **kwargs):
+        return fn(*args, **kwargs, **reward_kwargs)
+
+    return wrapped
+
+
+def test_signature_is_verls():
+    params = inspect.signature(verl.compute_score).parameters
+    assert list(params)[:4] == ["data_source", "solution_str", "ground_truth", "extra_info"]
+    assert params["extra_info"].default is None
+    assert params["kwargs"].kind is inspect.Parameter.VAR_KEYWORD  # reward_kwargs and future arguments
+
+
+def test_compute_score_loaded_by_path_with_reward_kwargs():
+    compute_score = _load_like_verl({"reward_spec": "math:1+format:0.2"})
+    # verl's naive reward manager calls with these keywords, one response at a time. verl's GSM8K
+    # preprocessing also keeps a raw solution in extra_info["answer"]: it never overrides ground_truth.
+    got = compute_score(data_source="openai/gsm8k", solution_str="48 + 24 = 72, so \\boxed{72}",
+                        ground_truth="72", extra_info={"split": "train", "index": 3, "answer": "#### 99"})
+    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "rewardkit_error": 0.0}
+    wrong = compute_score("openai/gsm8k", "\\boxed{71}", "72")  # positional, no extra_info
+    assert wrong == {"score": 0.2, "math": 0.0, "format": 1.0, "rewardkit_error": 0.0}
+
+
+def test_ground_truth_column_and_extra_info_columns(toy_rewards):
+    # a reward reading 'answer' from extra_info while the ground truth goes to another column
+    got = verl.compute_score("src", "7", ground_truth="unused", extra_info={"answer": "7"},
+                             reward_spec="itest_exact", ground_truth_column="reference")
+    assert got["score"] == 1.0
+
+
+def test_spec_from_the_environment_and_a_clear_error_without_one(toy_rewards, monkeypatch):
+    monkeypatch.setenv(verl.SPEC_ENV, "itest_exact:2")
+    assert verl.compute_score("src", "4", "4")["score"] == 2.0
+    # reward_kwargs win over the environment
+    assert verl.compute_score("src", "4", "4", reward_spec="itest_exact:3")["score"] == 3.0
+    monkeypatch.delenv(verl.SPEC_ENV)
+    with pytest.raises(UsageError, match="REWARDKIT_REWARD_SPEC"):
+        verl.compute_score("src", "4", "4")
+
+
+def test_none_and_failures_become_the_configured_numbers_and_are_flagged(toy_rewards, caplog):
+    none = verl.compute_score("src", "4", None, reward_spec="itest_exact", none_value=-1)
+    assert none == {"score": -1.0, "itest_exact": -1.0, "rewardkit_error": 0.0}
+    # default: a failure is "no score" (NaN), flagged, logged with the plugin
+    failed = verl.compute_score("src", "boom", "4", reward_spec="itest_crash+itest_exact")
+    assert math.isnan(failed["score"]) and math.isnan(failed["itest_crash"])
+    assert failed["itest_exact"] == 0.0 and failed["rewardkit_error"] == 1.0
+    assert "itest_crash" in caplog.text and "exploded" in caplog.text
+    zero = verl.compute_score("src", "boom", "4", reward_spec="itest_crash", error_value="0")
+    assert zero == {"score": 0.0, "itest_crash": 0.0, "rewardkit_error": 1.0}
+    with pytest.raises(RewardError, match="itest_crash"):
+        verl.compute_score("src", "boom", "4", reward_spec="itest_crash", strict=True)
+
+
+def test_batch_function_for_verls_batch_reward_manager(toy_rewards):
+    got = verl.compute_score_batch(data_sources=["a", "b"], solution_strs=["\\boxed{1}", "2"],
+                                   ground_truths=["1", "3"], extra_infos=[None, {"x": 1}],
+                                   reward_spec="itest_exact+format")
+    assert [g["score"] for g in got] == [2.0, 0.0]
+    with pytest.raises(UsageError, match="same length"):
+        verl.compute_score_batch(["a"], ["1", "2"], ["1"], reward_spec="itest_exact")
