@@ -23,3 +23,4 @@ echo "== pip: CPU torch first (a bare 'torch' requirement would pull a multi-GB 
 python -m pip install -q torch==2.13.0
 echo "== pip: rewardkit with every extra, and the example third-party plugin"
 python -m pip install -q -e ".[all,test]"
+python -m pip install -q -e examples/rewardkit-countdown

@@ -88,20 +88,20 @@ def run_bench(cfg: BenchConfig, *, progress_enabled: bool | None = None,
     """
     from functools import partial
 
+    from rewardkit.core.compose import load_reward
     from rewardkit.core.progress import progress as _progress
 
     progress = partial(_progress, enabled=progress_enabled)
-    from rewardkit.core.compose import load_reward
-
     suites = {name: get_suite(name) for name in cfg.suites}
     rewards = {name: load_reward(s.reward) for name, s in suites.items()}  # fail before generating
+    # every suite's data is loaded before any model runs: a missing file fails in seconds
+    tasks = {name: _suite_tasks(s, cfg, everything=False) for name, s in suites.items()} if cfg.models else {}
     runs = _completion_runs(cfg, suites, rewards, progress)
     for model_name in cfg.models:
         lazy = _LazyModel(model_name, cfg, model_loader)
-        for suite in suites.values():
-            tasks = _suite_tasks(suite, cfg, everything=False)
-            runs.append(run_generated(model_name, suite, tasks, lazy.generator, cfg, progress,
-                                      rewards[suite.name]))
+        for name, suite in suites.items():
+            runs.append(run_generated(model_name, suite, tasks[name], lazy.generator, cfg, progress,
+                                      rewards[name]))
     config = {**dataclasses.asdict(cfg), "temperature": cfg.sampling_temperature}
     return runs, write_results(_ordered(runs, cfg), cfg.output_dir, config)
 

@@ -46,8 +46,7 @@ class Expect:
     Build one with the constructors: ``Expect.eq(0)``, ``Expect.le(0.2)``, ``Expect.lt(0.5)``,
     ``Expect.lt_honest()`` (strictly below the honest reference's reward, by ``margin``),
     ``Expect.le_honest(tolerance)`` (no more than the honest reference), ``Expect.none_or_zero()``
-    (not applicable, or 0) and
-    ``Expect.none_or_le(x)``.
+    (not applicable, or 0) and ``Expect.none_or_le(x)``.
 
     >>> Expect.eq(0).check(0.0)
     True
@@ -316,17 +315,18 @@ def run_component_probes(reward_obj: Reward, probes: Sequence[tuple[str, Probe]]
     label = label or reward_obj.name
     results: dict[int, ProbeResult] = {}
     batched: list[tuple[int, str, Probe]] = []
+    timed: list[tuple[int, str, Probe]] = []
     for i, (plugin, probe) in enumerate(probes):
         reason = _not_applicable(reward_obj, probe)
         if reason:
             results[i] = ProbeResult(probe, label, SKIPPED, reason=reason, plugin=plugin)
-        elif probe.max_seconds is not None:
-            results[i] = _run_timed(reward_obj, probe, label, plugin)
         else:
-            batched.append((i, plugin, probe))
+            (batched if probe.max_seconds is None else timed).append((i, plugin, probe))
     for group in _groups(batched):
         for i, res in _run_batch(reward_obj, group, label):
             results[i] = res
+    for i, plugin, probe in timed:  # after the batches, so a model or pool start is not timed
+        results[i] = _run_timed(reward_obj, probe, label, plugin)
     return [results[i] for i in range(len(probes))]
 
 
@@ -401,35 +401,41 @@ def _run_batch(reward_obj: Reward, group: list[tuple[int, str, Probe]], label: s
 
 
 def _run_timed(reward_obj: Reward, probe: Probe, label: str, plugin: str) -> ProbeResult:
-    """Score a resource-attack probe alone, in a daemon thread, under its time limit."""
-    box: dict[str, Any] = {}
+    """Score a resource-attack probe alone, in a daemon thread, under its time limit.
 
-    def work() -> None:
+    The honest reference is scored first, untimed (it also warms the reward up).
+    """
+    box: dict[str, Any] = {}
+    cols = {k: [v] for k, v in probe.columns.items()}
+
+    def call(key: str, completion: Any) -> None:
         try:
-            cols = {k: [v] for k, v in probe.columns.items()}
-            box["scores"] = reward_obj.score_batch([probe.prompt], [probe.completion], cols)
-            if probe.honest is not None:
-                box["honest"] = reward_obj.score_batch([probe.prompt], [probe.honest], cols)[0]
+            box[key] = reward_obj.score_batch([probe.prompt], [completion], cols)[0]
         except UsageError as exc:
             box["usage"] = exc
         except Exception as exc:  # noqa: BLE001
             box["error"] = f"{type(exc).__name__}: {exc}"
 
+    if probe.honest is not None:
+        call("honest", probe.honest)
     start = time.perf_counter()
-    worker = threading.Thread(target=work, name=f"probe:{probe.name}", daemon=True)
-    worker.start()
-    assert probe.max_seconds is not None
-    worker.join(probe.max_seconds)
+    if "usage" not in box and "error" not in box:
+        worker = threading.Thread(target=call, args=("score", probe.completion), daemon=True,
+                                  name=f"probe:{probe.name}")
+        worker.start()
+        assert probe.max_seconds is not None
+        worker.join(probe.max_seconds)
+        if worker.is_alive():
+            return ProbeResult(probe, label, VULNERABLE, seconds=time.perf_counter() - start,
+                               plugin=plugin, reason=f"still scoring after {probe.max_seconds:g}s "
+                                                     "(resource attack)")
     elapsed = time.perf_counter() - start
-    if worker.is_alive():
-        return ProbeResult(probe, label, VULNERABLE, seconds=elapsed, plugin=plugin,
-                           reason=f"still scoring after {probe.max_seconds:g}s (resource attack)")
     if "usage" in box:
         raise box["usage"]
     if "error" in box:
         return ProbeResult(probe, label, ERROR, seconds=elapsed, plugin=plugin,
                            reason=f"scoring failed: {box['error']}")
-    res = _judge(probe, label, box["scores"][0], box.get("honest"))
+    res = _judge(probe, label, box["score"], box.get("honest"))
     res.plugin, res.seconds = plugin, elapsed
     return res
 

@@ -1,7 +1,9 @@
 """The ``math`` reward: 1.0 when the completion's final answer equals the gold ``answer``, else 0.0.
 
 The gold comes from the dataset column ``answer``: a LaTeX answer (MATH), a number, a choice
-letter, or a whole GSM8K answer (its ``#### N`` gives the gold, commas removed). The answer is
+letter, or a whole GSM8K answer (its ``#### N`` gives the gold, commas removed). With the prompt,
+an answer that only copies an expression from the question (``Factor ab+5b+2a+10`` answered
+``ab+5b+2a+10``) gets nothing. The answer is
 read from the last ``\\boxed{}``, a ``#### N`` line or a "final answer is" phrase (options:
 :class:`~rewardkit.verifiers.math.MathConfig`); details give the extracted answer and the reason.
 
@@ -11,6 +13,7 @@ host) when the verifier itself failed, or on a timeout with ``on_timeout=error``
 """
 from __future__ import annotations
 
+import logging
 from typing import Any, Mapping, Sequence
 
 from rewardkit import Reward, Score, hookimpl
@@ -19,6 +22,8 @@ from rewardkit.verifiers.math import MathConfig, verify_math, verify_math_batch
 from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["MathReward"]
+
+log = logging.getLogger("rewardkit")
 
 
 class VerificationError(RuntimeError):
@@ -42,10 +47,11 @@ class MathReward(Reward):
     Options = MathConfig
     value_range = (0.0, 1.0)
 
-    def compute(self, completion: str, answer: Any, options: MathConfig) -> Score | None:
+    def compute(self, completion: str, answer: Any, options: MathConfig,
+                prompt: Any = None) -> Score | None:
         if answer is None:
             return None
-        return _to_score(verify_math(answer, completion, options))
+        return _to_score(verify_math(answer, completion, options, prompt=prompt))
 
     def score_batch(self, prompts: Sequence[Any] | None, completions: Sequence[Any],
                     columns: Mapping[str, Sequence[Any]] | None = None, *,
@@ -56,11 +62,14 @@ class MathReward(Reward):
         self.check_columns(columns, len(completions))
         golds = list(columns["answer"])
         todo = [i for i, g in enumerate(golds) if g is not None]
+        questions = [prompts[i] for i in todo] if prompts is not None else None
         try:
             verdicts = verify_math_batch([golds[i] for i in todo],
                                          [completion_text(completions[i]) for i in todo],
-                                         self.options)
-        except Exception:  # noqa: BLE001 - fall back to one at a time to pin the failing sample
+                                         self.options, prompts=questions)
+        except Exception as exc:  # noqa: BLE001 - one at a time pins the failing sample
+            log.warning("reward 'math': batch verification failed (%s: %s); scoring one by one",
+                        type(exc).__name__, exc)
             return super().score_batch(prompts, completions, columns, strict=strict)
         out = [Score(None) for _ in completions]
         for i, verdict in zip(todo, verdicts):

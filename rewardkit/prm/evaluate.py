@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from rewardkit.prm.data import StepExample
 from rewardkit.verifiers.prm.aggregation import aggregate
 
-__all__ = ["auroc", "step_scores", "evaluate", "best_of_n"]
+__all__ = ["auroc", "step_scores", "evaluate", "best_of_n", "PRMEvalConfig", "run_eval"]
 
 
 def auroc(scores: Sequence[float], labels: Sequence[float]) -> float | None:
@@ -106,3 +107,43 @@ def evaluate(scorer: Any, examples: Sequence[StepExample], how: str = "min") -> 
     return {"step_auroc": auroc(flat, labels), "position_auroc": auroc(position, labels),
             "steps": len(flat), "positive_steps": sum(y >= 0.5 for y in labels),
             "best_of_n": best_of_n(examples, scores, how)}
+
+
+@dataclass(frozen=True)
+class PRMEvalConfig:
+    """Everything ``rewardkit prm eval`` reads."""
+
+    model: str = field(default="", metadata={"help": "PRM folder or hub id (any convention)"})
+    data: str = field(default="synthetic", metadata={
+        "help": "'synthetic' (fresh held-out chains) or a step-labelled file (JSONL or PRM800K)"})
+    problems: int = field(default=200, metadata={"help": "synthetic: problems"})
+    candidates: int = field(default=8, metadata={"help": "synthetic: solutions per problem (best-of-N)"})
+    error_rate: float = field(default=0.5, metadata={"help": "synthetic: share of solutions with an error"})
+    max_value: int = field(default=50, metadata={"help": "synthetic: largest number in a solution"})
+    error_kinds: str = field(default="arithmetic,carry,operation", metadata={
+        "help": "synthetic: injected errors (arithmetic, carry, operation), comma-separated"})
+    aggregate: str = field(default="min", metadata={"help": "aggregation for best-of-N: min, prod, last, mean"})
+    batch_size: int = field(default=16, metadata={"help": "solutions per forward pass"})
+    device: str = field(default="auto", metadata={"help": "auto, cpu, cuda"})
+    seed: int = field(default=12345, metadata={"help": "seed of the synthetic held-out data"})
+
+    def __post_init__(self) -> None:
+        if self.aggregate not in ("min", "prod", "last", "mean"):
+            raise ValueError(f"aggregate must be min, prod, last or mean, not {self.aggregate!r}")
+        if self.problems < 1 or self.candidates < 1 or self.batch_size < 1:
+            raise ValueError("problems, candidates and batch_size must be positive")
+
+
+def run_eval(cfg: PRMEvalConfig) -> dict[str, Any]:
+    """Load ``cfg.model`` and evaluate it on ``cfg.data`` (see :func:`evaluate`)."""
+    from rewardkit.prm.data import read_examples
+    from rewardkit.prm.synthetic import ChainConfig, synthetic_examples
+    from rewardkit.verifiers.prm.scorer import PRMScorer
+
+    scorer = PRMScorer.from_pretrained(cfg.model, device=cfg.device, batch_size=cfg.batch_size)
+    if cfg.data == "synthetic":
+        chains = ChainConfig(max_value=cfg.max_value, error_rate=cfg.error_rate, error_kinds=cfg.error_kinds)
+        examples = synthetic_examples(cfg.problems, cfg.candidates, chains, seed=cfg.seed)
+    else:
+        examples = read_examples(cfg.data)
+    return evaluate(scorer, examples, cfg.aggregate)

@@ -24,8 +24,8 @@ def build_value_head_model(backbone: str | None, *, step_token: str = STEP_TOKEN
     """A fresh value-head PRM and its tokenizer (the step token added as a special token).
 
     Args:
-        backbone: ``tiny`` (a small random Llama with a word tokenizer, for tests and quick
-            runs), None or ``smollm2-135m-instruct`` (the packaged SmolLM2), a hub id, a folder.
+        backbone: ``tiny`` (a small random Llama with a word tokenizer whose number embeddings
+            encode their value, for tests and quick runs), None or ``smollm2-135m-instruct`` (the packaged SmolLM2), a hub id, a folder.
         step_token: the marker written after each step.
         tiny_vocab: words of the ``tiny`` backbone's tokenizer (default: the synthetic vocabulary).
         dtype: weights' dtype for a pretrained backbone.
@@ -41,10 +41,11 @@ def build_value_head_model(backbone: str | None, *, step_token: str = STEP_TOKEN
     meta = {"convention": "value_head", "marker": step_token, "backbone": backbone or "smollm2-135m-instruct"}
     if backbone == "tiny":
         from rewardkit.prm.synthetic import vocabulary
-        from rewardkit.prm.tiny import tiny_config, word_tokenizer
+        from rewardkit.prm.tiny import init_number_embeddings, tiny_config, word_tokenizer
         tokenizer = word_tokenizer(tiny_vocab or vocabulary(), [step_token])
         config = tiny_config(len(tokenizer), num_labels=1)
         model = AutoModelForTokenClassification.from_config(config)
+        init_number_embeddings(model, tokenizer)
     else:
         from rewardkit.models.loading import resolve_dtype, resolve_model
         path = resolve_model(backbone)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass, field
 from typing import Any, Protocol, Sequence
 
 from rewardkit.prm.data import StepExample
 
-__all__ = ["Policy", "HFPolicy", "mc_label", "sample_solutions"]
+__all__ = ["Policy", "HFPolicy", "LabelConfig", "label_rows", "make_policy", "mc_label", "sample_solutions"]
 
 log = logging.getLogger("rewardkit")
 
@@ -138,3 +139,62 @@ def mc_label(examples: Sequence[StepExample], policy: Policy, n: int = 8, mode: 
         out.append(StepExample(e.prompt, list(e.steps), labels, e.answer, e.group,
                                bool(final[0]) if final else None, dict(e.meta)))
     return out
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """Everything ``rewardkit prm label`` reads."""
+
+    input: str = field(default="", metadata={
+        "help": "JSONL rows with prompt and answer, and steps (a list) or completion (text); rows "
+                "with neither get --solutions fresh solutions from the policy"})
+    output: str = field(default="", metadata={"help": "labelled JSONL {prompt, steps, labels, answer}"})
+    policy: str = field(default="smollm2-135m-instruct", metadata={
+        "help": "model that rolls out (name, hub id or folder), or 'arithmetic' for synthetic problems"})
+    rollouts: int = field(default=8, metadata={"help": "rollouts per step prefix"})
+    mode: str = field(default="hard", metadata={"help": "hard (any rollout right) or soft (share right)"})
+    solutions: int = field(default=4, metadata={"help": "solutions sampled per row that has none"})
+    separator: str = field(default="\n\n", metadata={"help": "string between steps (\\n escapes understood)"})
+    max_new_tokens: int = field(default=256, metadata={"help": "most tokens per rollout"})
+    temperature: float = field(default=0.8, metadata={"help": "sampling temperature of the rollouts"})
+    seed: int = field(default=0, metadata={"help": "random seed"})
+
+    def __post_init__(self) -> None:
+        from rewardkit.verifiers.prm.steps import decode_escapes
+        object.__setattr__(self, "separator", decode_escapes(self.separator))
+        if self.mode not in ("hard", "soft"):
+            raise ValueError("mode must be hard or soft")
+        if self.rollouts < 1 or self.solutions < 1 or self.max_new_tokens < 1:
+            raise ValueError("rollouts, solutions and max_new_tokens must be positive")
+
+
+def make_policy(cfg: LabelConfig) -> Any:
+    """The policy ``cfg.policy`` names."""
+    if cfg.policy == "arithmetic":
+        from rewardkit.prm.synthetic import ArithmeticPolicy
+        return ArithmeticPolicy(seed=cfg.seed)
+    return HFPolicy(name=cfg.policy, max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
+                    separator=cfg.separator, seed=cfg.seed)
+
+
+def label_rows(rows: Sequence[dict[str, Any]], cfg: LabelConfig, policy: Any = None) -> list[StepExample]:
+    """Monte-Carlo labels for JSONL rows (see :class:`LabelConfig`); rows without solutions get some."""
+    from rewardkit.core.errors import UsageError
+    from rewardkit.verifiers.prm.steps import split_steps
+    policy = policy or make_policy(cfg)
+    have, need = [], []
+    for n, row in enumerate(rows, 1):
+        if "prompt" not in row or row.get("answer") is None:
+            raise UsageError(f"row {n}: needs 'prompt' and 'answer'")
+        answer = str(row["answer"])
+        if row.get("steps"):
+            steps = [str(s) for s in row["steps"]]
+        elif row.get("completion"):
+            steps = split_steps(str(row["completion"]), cfg.separator)
+        else:
+            need.append((row["prompt"], answer))
+            continue
+        have.append(StepExample(row["prompt"], steps, [None] * len(steps), answer, row.get("group")))
+    if need:
+        have += sample_solutions(policy, [p for p, _ in need], [a for _, a in need], cfg.solutions, cfg.separator)
+    return mc_label(have, policy, cfg.rollouts, cfg.mode, separator=cfg.separator)

@@ -5,9 +5,10 @@ second, with no download: ``rewardkit prm train --backbone tiny`` uses them.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
-__all__ = ["word_tokenizer", "tiny_config", "save_tiny_prm"]
+__all__ = ["word_tokenizer", "tiny_config", "save_tiny_prm", "number_features", "init_number_embeddings"]
 
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
 
@@ -62,6 +63,40 @@ def tiny_config(vocab_size: int, *, hidden: int = 64, layers: int = 2, heads: in
                        num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads,
                        max_position_embeddings=1024, pad_token_id=0, bos_token_id=2, eos_token_id=3,
                        tie_word_embeddings=False, **extra)
+
+
+def number_features(value: int) -> list[float]:
+    """A number's value as 11 features: scaled magnitude, and sin/cos at periods 4..64.
+
+    >>> f = number_features(16)
+    >>> len(f), round(f[0], 2), round(f[2], 2)   # magnitude, cos at period 4
+    (11, -0.36, 1.0)
+    """
+    feats = [value / 25.0 - 1.0]
+    for period in (4, 8, 16, 32, 64):
+        angle = 2 * math.pi * value / period
+        feats += [math.sin(angle), math.cos(angle)]
+    return feats
+
+
+def init_number_embeddings(model: Any, tokenizer: Any) -> int:
+    """Write :func:`number_features` into the first embedding dimensions of every number token.
+
+    A pretrained backbone knows how big numbers are; a random tiny one has to discover it, which
+    takes far longer than checking steps. This gives the tiny backbone that prior knowledge (the
+    features are a fixed function of the token, never of any label). Returns how many rows changed.
+    """
+    import torch
+
+    emb = model.get_input_embeddings().weight
+    changed = 0
+    with torch.no_grad():
+        for word, idx in tokenizer.get_vocab().items():
+            if word.isdigit():
+                feats = number_features(int(word))
+                emb[idx, :len(feats)] = torch.tensor(feats, dtype=emb.dtype)
+                changed += 1
+    return changed
 
 
 def save_tiny_prm(convention: str, out_dir: str, *, seed: int = 0) -> str:

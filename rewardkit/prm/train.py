@@ -37,8 +37,10 @@ class PRMTrainConfig:
                 "'tiny' (a small random model with a word tokenizer: seconds on a CPU)"})
     steps: int = field(default=300, metadata={"help": "optimizer steps"})
     batch_size: int = field(default=16, metadata={"help": "solutions per optimizer step"})
-    lr: float = field(default=1e-4, metadata={"help": "peak learning rate of the backbone"})
-    head_lr: float = field(default=1e-3, metadata={"help": "learning rate of the value head"})
+    lr: float = field(default=0.0, metadata={
+        "help": "peak learning rate of the backbone; 0 = 3e-3 for 'tiny', 2e-5 for pretrained backbones"})
+    head_lr: float = field(default=0.0, metadata={
+        "help": "peak learning rate of the value head; 0 = 3e-3 for 'tiny', 1e-3 for pretrained backbones"})
     warmup: int = field(default=20, metadata={"help": "linear warm-up steps, then cosine decay"})
     freeze_layers: int = field(default=0, metadata={
         "help": "freeze the embeddings and this many lowest decoder layers (cheaper backward)"})
@@ -56,9 +58,13 @@ class PRMTrainConfig:
     max_length: int = field(default=1024, metadata={"help": "longest training input in tokens (longer ones are dropped)"})
     max_minutes: float = field(default=0.0, metadata={"help": "stop training after this many minutes (0 = no limit)"})
     device: str = field(default="auto", metadata={"help": "auto, cpu, cuda"})
+    threads: int = field(default=0, metadata={
+        "help": "CPU threads for torch (0 = torch's default; 1 is faster on a busy machine)"})
     seed: int = field(default=0, metadata={"help": "random seed"})
 
     def __post_init__(self) -> None:
+        if self.lr < 0 or self.head_lr < 0 or self.threads < 0:
+            raise ValueError("lr, head_lr and threads must not be negative")
         if self.steps < 1 or self.batch_size < 1:
             raise ValueError("steps and batch_size must be positive")
         if not 0.0 <= self.holdout < 1.0:
@@ -146,12 +152,18 @@ def _batch_loss(model: Any, batch: Sequence[tuple[Any, list]], pad_id: int, devi
     return torch.nn.functional.binary_cross_entropy_with_logits(picked, target)
 
 
+def learning_rates(cfg: PRMTrainConfig) -> tuple[float, float]:
+    """(backbone, head) learning rates, with the defaults of ``lr=0`` / ``head_lr=0`` filled in."""
+    tiny = cfg.backbone == "tiny"
+    return (cfg.lr or (3e-3 if tiny else 2e-5), cfg.head_lr or (3e-3 if tiny else 1e-3))
+
+
 def _optimizer(model: Any, cfg: PRMTrainConfig) -> Any:
     import torch
+    lr, head_lr = learning_rates(cfg)
     head = [p for n, p in model.named_parameters() if n.startswith("score.") and p.requires_grad]
     body = [p for n, p in model.named_parameters() if not n.startswith("score.") and p.requires_grad]
-    return torch.optim.AdamW([{"params": body, "lr": cfg.lr}, {"params": head, "lr": cfg.head_lr}],
-                             weight_decay=0.0)
+    return torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.0)
 
 
 def _lr_factor(step: int, cfg: PRMTrainConfig) -> float:
@@ -180,6 +192,8 @@ def train_prm(cfg: PRMTrainConfig, progress: Callable[[int, float], None] | None
     from rewardkit.verifiers.prm.scorer import PRMScorer, resolve_device
 
     random.seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
     train, held = load_data(cfg)
     model, tokenizer = build_value_head_model(cfg.backbone, seed=cfg.seed)
     device = resolve_device(cfg.device)

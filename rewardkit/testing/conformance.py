@@ -12,8 +12,9 @@ e.g. ``countdown`` or ``format(think=required)``). The checks:
 * ``batch_equals_samples``: one batch call, the TRL-shaped call and per-sample calls agree.
 * ``pickle``: the reward instance and its composed reward survive ``pickle`` (process pools; Ray
   uses cloudpickle, which accepts whatever pickle does) and score the same afterwards.
-* ``timeout``: every generic completion returns within the kit's time limit; a reward with a
-  ``timeout`` option is built with a short one, so its own timeout must hold.
+* ``timeout``: every generic completion returns within the kit's time limit. A reward with a
+  ``timeout`` option is built with a short one (1 s) in every check but ``probes``, so hostile
+  samples stay cheap and its own timeout must hold.
 * ``probes``: the plugins' probes for the reward (``rewardkit_probes``) are all ROBUST or SKIPPED.
 
 Rewards that need dataset columns take them (and the prompt) from their first probe that provides
@@ -150,25 +151,20 @@ def check_pickle(subj: Subject) -> str | None:
 
 
 def check_timeout(subj: Subject) -> str | None:
-    overrides = {}
-    names = {f.name for f in dataclasses.fields(subj.cls.Options)} if dataclasses.is_dataclass(
-        subj.cls.Options) else set()
-    if "timeout" in names and "timeout" not in subj.options:
-        overrides["timeout"] = subj.config.reward_timeout
+    short = subj.has_option("timeout") and "timeout" not in subj.options
     try:
-        reward_obj = subj.make(**overrides)
+        reward_obj = subj.make()
     except RewardkitError as exc:
         raise ConformanceError(f"reward {subj.name!r} refuses timeout={subj.config.reward_timeout:g}: "
                                f"{exc}; make 'timeout' a float number of seconds") from None
+    own = f" with timeout={subj.config.reward_timeout:g}" if short else ""
     prompt, cols = subj.context()
     slowest = (0.0, "")
     for s in subj.samples():
         _, secs = call_with_limit(
             lambda s=s: reward_obj.score_batch([prompt], [s.completion], {k: [v] for k, v in cols.items()}),
-            subj.config.limit, f"{subj.name} on sample {s.name!r}"
-            + (f" with timeout={overrides['timeout']:g}" if overrides else ""))
+            subj.config.limit, f"{subj.name} on sample {s.name!r}{own}")
         slowest = max(slowest, (secs, s.name))
-    own = f", own timeout={overrides['timeout']:g}s" if overrides else ""
     return f"slowest sample {slowest[1]!r}: {slowest[0]:.2f}s (limit {subj.config.limit:g}s{own})"
 
 
@@ -178,7 +174,8 @@ def check_probes(subj: Subject) -> str | None:
         return (f"no probes for reward {subj.name!r}: contribute some through rewardkit_probes "
                 "(see docs/writing-plugins.md)")
     low, high = subj.cls.value_range
-    results = call_with_limit(lambda: run_component_probes(subj.make(), subj.probes, subj.item),
+    reward_obj = subj.make(short_timeout=False)  # probes judge the reward as configured
+    results = call_with_limit(lambda: run_component_probes(reward_obj, subj.probes, subj.item),
                               subj.config.limit * (1 + len(subj.probes)), f"{subj.name} probes")[0]
     bad = [f"{r.probe.name} ({r.plugin}): {r.status}, expected {r.expected}, got {r.got_text()}"
            f"{' - ' + r.reason if r.reason else ''}" for r in results if r.status in (ERROR, VULNERABLE)]

@@ -2,6 +2,7 @@
 cached per-sample scores, and running a call under a wall-clock limit."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,9 @@ class KitConfig:
     limit: float = field(default=10.0, metadata={
         "help": "seconds one sample may take before the reward is said to hang"})
     reward_timeout: float = field(default=1.0, metadata={
-        "help": "value given to a reward's own 'timeout' option in the timeout check"})
+        "help": "value given to a reward's own 'timeout' option (when the case does not set it) "
+                "in every check but probes: hostile samples stay cheap, and the timeout check "
+                "shows that it holds"})
     huge_chars: int = field(default=1_000_000, metadata={
         "help": "size of the huge generic completions, in characters"})
 
@@ -111,9 +114,20 @@ class Subject:
                               f"{self._config_problem} -- run the kit with options, e.g. "
                               f"@pytest.mark.rewardkit(rewards=[\"{self.name}(...)\"])")
 
-    def make(self, **overrides: Any) -> Reward:
-        """A fresh instance with the case's options (plus ``overrides``)."""
-        return self.pm.registry.create(self.name, {**self.options, **overrides})
+    def make(self, short_timeout: bool = True, **overrides: Any) -> Reward:
+        """A fresh instance with the case's options (plus ``overrides``).
+
+        With ``short_timeout``, a reward with a ``timeout`` option that the case does not set is
+        built with the kit's short one, so hostile samples (an endless loop) stay cheap.
+        """
+        options = {**self.options, **overrides}
+        if short_timeout and self.has_option("timeout") and "timeout" not in options:
+            options["timeout"] = self.config.reward_timeout
+        return self.pm.registry.create(self.name, options)
+
+    def has_option(self, name: str) -> bool:
+        opts = self.cls.Options
+        return dataclasses.is_dataclass(opts) and name in {f.name for f in dataclasses.fields(opts)}
 
     @property
     def probes(self) -> list:

@@ -57,11 +57,11 @@ def group_advantages(r: torch.Tensor, ok: torch.Tensor, scale: str = "group", ep
     mean, std, n = _group_stats(r, ok)
     adv = r - mean                                                                     # (P, G)
     if scale == "group":
-        adv = adv / (std + eps)
+        adv = adv / (std + eps).clamp(min=1e-12)
     elif scale == "batch":
         if batch_std is None:
             batch_std = float(r[ok].std()) if int(ok.sum()) > 1 else 0.0
-        adv = adv / (batch_std + eps)
+        adv = adv / max(batch_std + eps, 1e-12)
     usable = ok & (n >= 2)                                                             # (P, G)
     return torch.where(usable, adv, torch.zeros_like(adv)).float()
 

@@ -15,8 +15,9 @@ __all__ = ["ModelConfig", "DataConfig", "GRPOConfig", "OptimConfig", "RunConfig"
            "SECTIONS", "DEFAULT_SYSTEM_PROMPT"]
 
 #: what the default prompt tells the model: short reasoning, then the answer the rewards check
-DEFAULT_SYSTEM_PROMPT = ("You are a careful math assistant. Solve the problem with a short calculation, "
-                         "then give the final answer as a number in \\boxed{}, for example \\boxed{42}.")
+DEFAULT_SYSTEM_PROMPT = ("You are a math assistant. Write one short line of calculation, then the final "
+                         "answer as \\boxed{N}. Example:\nQuestion: What is 12 + 30?\n"
+                         "Answer: 12 + 30 = 42. The answer is \\boxed{42}.")
 
 
 def _f(default: Any, help: str, **extra: Any) -> Any:  # noqa: A002 - mirrors argparse
@@ -84,8 +85,9 @@ class GRPOConfig:
     batch_size: Optional[int] = _f(None, "completions per step (TRL's generation batch size); if "
                                    "given it must be a multiple of num_generations and sets "
                                    "prompts_per_step = batch_size / num_generations")
-    max_new_tokens: int = _f(96, "most tokens per completion (TRL: max_completion_length)")
-    temperature: float = _f(1.0, "sampling temperature (log-probs use the same temperature)")
+    max_new_tokens: int = _f(64, "most tokens per completion (TRL: max_completion_length)")
+    temperature: float = _f(0.7, "sampling temperature (log-probs use the same temperature); "
+                            "below 1 because a 4-bit small model samples noise at 1.0")
     top_p: float = _f(1.0, "nucleus sampling mass")
     top_k: int = _f(0, "top-k sampling (0 = off)")
     beta: float = _f(0.0, "KL penalty weight; 0 loads no reference model")
@@ -139,7 +141,7 @@ class GRPOConfig:
 class OptimConfig:
     """The optimizer: AdamW with warm-up and a schedule."""
 
-    learning_rate: float = _f(1e-5, "peak learning rate of AdamW")
+    learning_rate: float = _f(2e-5, "peak learning rate of AdamW")
     lr_scheduler: Literal["constant", "linear", "cosine"] = _f("constant", "decay after warm-up")
     warmup_steps: int = _f(0, "linear warm-up steps")
     weight_decay: float = _f(0.0, "AdamW weight decay")

@@ -119,7 +119,7 @@ class GRPOTrainer:
                 while self.step < g.max_steps and not stopped:
                     metrics = self._train_step(pool)
                     self.step += 1
-                    metrics["step"] = self.step
+                    metrics = {"step": self.step, **metrics}
                     if g.eval_every and self.source.held_out and (
                             self.step % g.eval_every == 0 or self.step == g.max_steps):
                         metrics.update(self._evaluate(evaluator, prog))
@@ -193,7 +193,9 @@ class GRPOTrainer:
         raw = {"rollout": _raw_rollout(rollout), "sampling": sampling, "tokens": stats.tokens,
                "kl_sum": stats.kl_sum, "clip_low_sum": stats.clip_low_sum,
                "clip_high_sum": stats.clip_high_sum, "entropy_sum": stats.entropy_sum, "loss": stats.loss}
-        metrics = self._step_metrics(gather_objects(raw, self.dist), stats)
+        parts = gather_objects(raw, self.dist)
+        metrics = self._step_metrics(parts, stats)
+        metrics["completions"] = sum(len(p["rollout"]["rewards"]) for p in parts)
         metrics.update(time_generate=rollout.time_generate, time_reward=rollout.time_reward,
                        time_reward_wait=rollout.time_reward_wait, time_logps=t_logps,
                        time_update=time.perf_counter() - t1, time_step=time.perf_counter() - t0)

@@ -28,6 +28,7 @@ import collections
 import logging
 import os
 import pickle
+import signal
 import subprocess
 import sys
 import threading
@@ -71,6 +72,8 @@ class Outcome:
 def _child_main(rx_fd: str, tx_fd: str) -> None:
     """Entry point of a worker interpreter: set up, then serve batches until EOF or ``None``."""
     rx, tx = Connection(int(rx_fd), writable=False), Connection(int(tx_fd), readable=False)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's: it stops the workers
+    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
     sys.path[:] = rx.recv()
     memory_limit_mb, initializer, initargs = rx.recv()
     if memory_limit_mb:
@@ -88,6 +91,13 @@ def _child_main(rx_fd: str, tx_fd: str) -> None:
         if msg is None:
             return
         _serve(tx, *msg)
+
+
+def _orphan_watch(parent: int) -> None:
+    """Exit when the host dies, even in the middle of a long call (EOF is only seen between)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _serve(tx: Connection, fn_bytes: bytes, calls: list[tuple[int, tuple]]) -> None:
@@ -344,6 +354,11 @@ class TimeoutPool:
             log.warning("pool worker replaced: %s", reason)
         self._workers[self._workers.index(w)] = _Worker(self.memory_limit_mb, *self._init)
         self.restarts += 1
+
+    @property
+    def owner_pid(self) -> int:
+        """The process that created the pool; only it may use the pool (forks need their own)."""
+        return self._pid
 
     def __repr__(self) -> str:
         return f"TimeoutPool(workers={self.n_workers}, memory_limit_mb={self.memory_limit_mb})"

@@ -3,6 +3,7 @@ built-in probe against the built-in rewards (all ROBUST)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import pytest
@@ -186,6 +187,18 @@ def test_options_applicability_accepts_several_values():
     assert skipped.status == SKIPPED and "mode='a' or mode='b'" in skipped.reason
 
 
+def test_run_probes_on_a_composed_reward_probes_each_component_with_its_options():
+    from rewardkit.core.compose import load_reward
+    from rewardkit.core.probes import run_probes
+    composed = load_reward("format+format(answer=tag):0.5")
+    results = run_probes(composed, select="empty-think")
+    assert [(r.probe.name, r.component) for r in results] == [
+        ("format/empty-think", "format"), ("format/empty-think", "format[2]")]
+    assert results[0].status == ROBUST
+    # answer=tag is not among the rules the format probes are written for
+    assert results[1].status == SKIPPED and "answer='tag'" in results[1].reason
+
+
 # --- a deliberately weak third-party plugin ----------------------------------------------------
 def test_weak_math_reward_is_flagged_by_the_builtin_probes(weak_only):
     results = run_spec_probes("math")
@@ -274,7 +287,7 @@ def test_at_least_40_builtin_probes_cover_the_builtin_rewards():
     assert sum(counts.values()) >= 40, counts
 
 
-@pytest.mark.parametrize("spec", ["format", "length", "repetition", "math"])
+@pytest.mark.parametrize("spec", ["format", "length", "repetition"])
 def test_builtin_probes_are_robust_against_builtin_rewards(spec):
     results = run_spec_probes(spec)
     assert results
@@ -283,10 +296,57 @@ def test_builtin_probes_are_robust_against_builtin_rewards(spec):
     assert not bad, "\n".join(bad)
 
 
-def test_probe_math_plus_format_exits_0(capsys):
-    assert main(["probe", "--reward", "math+format"]) == 0
-    out = capsys.readouterr().out
-    assert "VULNERABLE" not in out and "math/boxed-several-gold-middle" in out
+def test_code_probes_run_in_real_sandboxes_and_are_robust():
+    from rewardkit.verifiers.code import SandboxUnavailable, get_backend
+    try:
+        get_backend("auto")
+    except SandboxUnavailable as exc:  # CI installs bubblewrap: there this is a failure
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"the code sandbox must work in CI: {exc}")
+        pytest.skip(str(exc))
+    # timeout=2 instead of 5: the exponent-tower probe waits out the timeout; same code path
+    results = run_spec_probes("code(timeout=2)+code_hidden(timeout=2)")
+    assert {r.component for r in results} == {"code", "code_hidden"} and len(results) >= 18
+    bad = [f"{r.probe.name}: {r.status} got={r.got_text()} {r.reason}" for r in results
+           if r.status != ROBUST]
+    assert not bad, "\n".join(bad)
+
+
+@pytest.fixture(scope="module")
+def tiny_prms(tmp_path_factory):
+    from rewardkit.prm.tiny import save_tiny_prm
+    root = tmp_path_factory.mktemp("prms")
+    return {c: save_tiny_prm(c, str(root / c), seed=1)
+            for c in ("value_head", "token_classifier", "step_tag")}
+
+
+@pytest.mark.parametrize("convention", ["value_head", "token_classifier", "step_tag"])
+def test_prm_probes_are_robust_with_min_aggregation(tiny_prms, convention):
+    results = run_spec_probes(f"prm(model={tiny_prms[convention]})")
+    assert len(results) >= 4
+    bad = [f"{r.probe.name}: {r.status} got={r.got_text()} honest={r.honest} {r.reason}"
+           for r in results if r.status != ROBUST]
+    assert not bad, "\n".join(bad)
+
+
+def test_prm_mean_aggregation_is_farmed_by_trivial_steps(tiny_prms):
+    # mean lets easy steps dilute the rest: with this (random) PRM the farming probe pays
+    results = {r.probe.name: r for r in run_spec_probes(f"prm(model={tiny_prms['value_head']},aggregate=mean)")}
+    farm = results["prm/farm-trivial-steps"]
+    assert farm.status == VULNERABLE and farm.got > farm.honest
+
+
+def test_probe_math_plus_format_prints_every_probe_robust_and_exits_0(tmp_path, capsys):
+    # the issue's "done when": also the all-ROBUST check of the math suite (run once, it is the slowest)
+    out = tmp_path / "r.json"
+    code = main(["probe", "--reward", "math+format", "--json", str(out)])
+    rows = json.loads(out.read_text())["results"]
+    bad = [f"{r['probe']}: {r['status']} got={r['got']} honest={r['honest']} {r['reason']}"
+           for r in rows if r["status"] != ROBUST]
+    assert code == 0 and not bad, "\n".join(bad)
+    printed = capsys.readouterr().out
+    assert {r["component"] for r in rows} == {"math", "format"} and len(rows) >= 45
+    assert "math/boxed-several-gold-middle" in printed and f"{len(rows)} ROBUST" in printed
 
 
 def test_usage_error_from_scoring_is_raised_not_reported_as_probe_error():

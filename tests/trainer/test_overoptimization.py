@@ -100,3 +100,15 @@ def test_fitted_change_is_robust_to_one_outlier():
     assert fitted_change([0.0, 0.1, 0.2, 0.3]) == pytest.approx(0.3)
     # a single low point at the end of a flat series moves the fit much less than the point
     assert fitted_change([0.5, 0.5, 0.5, 0.5, 0.2]) > -0.25
+
+
+def test_monitor_survives_a_checkpoint_round_trip():
+    # the trainer pickles the monitor into trainer_state.pt and restores it on --resume
+    import pickle
+
+    mon = OverOptimizationMonitor(window=3, margin=0.1)
+    for k, h in enumerate([0.5, 0.6, 0.5, 0.3]):
+        mon.update(k, 0.1 * k, h, 0.2 * k)
+    back = pickle.loads(pickle.dumps(mon))
+    assert back.summary() == mon.summary() and back.alarmed
+    assert back.update(4, 0.5, 0.1, 1.0) is None  # still latched: no second alarm for the same fall

@@ -13,16 +13,18 @@ MEGA = 1_000_000
 
 ATTACKS = [
     pytest.param("\\boxed{" + "1" * MEGA + "}", "answer too long", id="megabyte-number"),
-    pytest.param("\\boxed{" + "x+" * (MEGA // 2) + "1}", "answer too long", id="megabyte-expression"),
-    pytest.param("".join(f"\\boxed{{{i}}}" for i in range(100_000)), "hedged: over 64 different final answers",
-                 id="hundred-thousand-boxes"),
+    pytest.param("\\boxed{" + "x+" * (MEGA // 2) + "1}", "answer too long",
+                 id="megabyte-expression"),
+    pytest.param("".join(f"\\boxed{{{i}}}" for i in range(100_000)),
+                 "hedged: over 64 different final answers", id="hundred-thousand-boxes"),
     pytest.param("word " * (MEGA // 5), "no final answer found", id="megabyte-prose"),
-    pytest.param("{" * MEGA + "\\boxed{3", "no final answer found", id="megabyte-unbalanced-braces"),
+    pytest.param("{" * MEGA + "\\boxed{3", "no final answer found",
+                 id="megabyte-unbalanced-braces"),
     pytest.param("The answer is " + "9^{" * 200 + "9" + "}" * 200, "refused: exponent tower",
                  id="deep-tower"),
     pytest.param("\\boxed{" + "(" * 450 + "1" + ")" * 450 + "}", "refused: nesting too deep",
                  id="deep-parentheses"),
-    pytest.param("\\boxed{" + "\\frac{1}{" * 100 + "2" + "}" * 101, "refused: nesting too deep",
+    pytest.param("\\boxed{" + "\\frac{1}{" * 90 + "2" + "}" * 91, "refused: nesting too deep",
                  id="deep-fractions"),
 ]
 

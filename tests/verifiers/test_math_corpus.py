@@ -32,7 +32,8 @@ def verdicts():
     out = {}
     for options, idx in groups.items():
         got = verify_math_batch([CORPUS[i]["gold"] for i in idx], [CORPUS[i]["pred"] for i in idx],
-                                MathConfig(**dict(options)))
+                                MathConfig(**dict(options)),
+                                prompts=[CORPUS[i].get("prompt") for i in idx])
         out.update(zip(idx, got))
     return out
 
@@ -42,7 +43,8 @@ def test_corpus_is_big_and_balanced():
     credited = sum(c["credit"] for c in CORPUS)
     assert 0.35 < credited / len(CORPUS) < 0.65
     for case in CORPUS:
-        assert set(case) <= {"cat", "gold", "pred", "credit", "why", "options", "known"}, case
+        assert set(case) <= {"cat", "gold", "pred", "credit", "why", "options", "known",
+                             "prompt"}, case
         assert isinstance(case["credit"], bool) and case["why"], case
 
 
@@ -58,7 +60,8 @@ def test_case(i, verdicts):
 def test_single_calls_agree_with_the_batch(verdicts):
     for i in range(0, len(CORPUS), 7):  # a spread sample: every category
         case = CORPUS[i]
-        single = verify_math(case["gold"], case["pred"], **(case.get("options") or {}))
+        single = verify_math(case["gold"], case["pred"], prompt=case.get("prompt"),
+                             **(case.get("options") or {}))
         assert single.correct == verdicts[i].correct, case
 
 

@@ -32,6 +32,7 @@ EPILOG = """examples:
   rewardkit plugins
   rewardkit score --reward math:1+format:0.2 --input rows.jsonl --output scored.jsonl
   rewardkit score --reward 'code(timeout=5,partial=true)' --input programs.jsonl
+  rewardkit bench --suite gsm8k --limit 20 --data-dir ../shared/data
 run 'rewardkit COMMAND --help' for a command's options."""
 
 

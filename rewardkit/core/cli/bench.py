@@ -70,7 +70,12 @@ exit codes: 0 done; 2 bad input (unknown suite, missing data, malformed file); 1
             raise UsageError(str(exc)) from None
         from rewardkit.benchmarks.bench import run_bench
 
-        runs, paths = run_bench(cfg, progress_enabled=False if args.quiet else None)
+        try:
+            runs, paths = run_bench(cfg, progress_enabled=False if args.quiet else None)
+        except KeyboardInterrupt:
+            print(f"interrupted: finished batches are cached under {cfg.output_dir}/generations; "
+                  "run the same command again to resume", file=sys.stderr)
+            return 130
         if not args.quiet:
             print(paths["markdown"].read_text(encoding="utf-8"))
             print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)

@@ -15,12 +15,12 @@ _STYLE = {"ROBUST": "green", "VULNERABLE": "bold red", "ERROR": "red", "SKIPPED"
 
 
 class Probe(Command):
-    help = ("Run the reward-hacking probes that installed plugins contribute (through the "
-            "'rewardkit_probes' hook) against each component of a reward spec, with the options the "
-            "spec gives it. A probe is a crafted completion (several boxed answers, keyword stuffing, "
-            "code that exits early, ...) and what a robust reward must give it (e.g. '= 0', '< honest'). "
-            "Prints one row per probe: ROBUST, VULNERABLE (the reward paid for the hack), ERROR (the "
-            "reward failed) or SKIPPED (the reward is unavailable here, or the probe does not apply).")
+    help = """Run the reward-hacking probes that installed plugins contribute (through the
+'rewardkit_probes' hook) against each component of a reward spec, with the options the spec gives it.
+A probe is a crafted completion (several boxed answers, keyword stuffing, code that exits early, ...)
+and what a robust reward must give it (e.g. '= 0', '< honest'). One row per probe: ROBUST,
+VULNERABLE (the reward paid for the hack), ERROR (the reward failed) or SKIPPED (the reward is
+unavailable here, or the probe does not apply to its options)."""
     epilog = """examples:
   rewardkit probe --reward math+format
   rewardkit probe --reward 'code(timeout=5)' --json probes.json

@@ -13,13 +13,14 @@ import functools
 import importlib
 import math
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rewardkit.verifiers.code.backends.base import Jail
 from rewardkit.verifiers.code.limits import Limits
-from rewardkit.verifiers.code.session import (CandidateDied, Session, TestTimeout,
-                                              UntrustedOperation)
+from rewardkit.verifiers.code.session import (CandidateDied, CandidateError, Session,
+                                              TestTimeout, UntrustedOperation)
 from rewardkit.verifiers.code.testforms import CallCase, IOCase, Step, TestSuite, normalize_output
 
 __all__ = ["Program", "TestResult", "ProgramResult", "run_program", "exact_equal"]
@@ -84,8 +85,10 @@ class _NoAssertTransformer(ast.NodeTransformer):
 
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str) -> Any:
-    tree = _NoAssertTransformer().visit(ast.parse(source))
-    return compile(ast.fix_missing_locations(tree), "<test>", "exec")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escapes in dataset strings
+        tree = _NoAssertTransformer().visit(ast.parse(source))
+        return compile(ast.fix_missing_locations(tree), "<test>", "exec")
 
 
 def exact_equal(got: Any, want: Any, atol: float | None = None) -> bool:
@@ -146,10 +149,12 @@ class _Runner:
         self.session.test_deadline = start + self.limits.timeout
         self.session.last_call = ""
         try:
+            if start >= self.session.program_deadline:
+                raise TestTimeout("the program's time limit was reached before this test")
             status, message = body()
         except UntrustedOperation as exc:
             status, message = "failed", str(exc)
-        except (Exception, TestTimeout, CandidateDied) as exc:  # noqa: BLE001 - tests may raise anything
+        except (Exception, TestTimeout, CandidateDied) as exc:  # noqa: BLE001 - any test error
             status, message = _classify(exc)
         if status != "passed" and self.session.last_call and status != "timeout":
             message = f"{message}; last call: {self.session.last_call}".lstrip("; ")
@@ -162,9 +167,7 @@ class _Runner:
         self.session.test_deadline = time.monotonic() + self.limits.timeout
         try:
             return self.session.load()
-        except TestTimeout:
-            return "timeout while loading the program"
-        except CandidateDied as exc:
+        except (CandidateDied, CandidateError) as exc:
             return str(exc)
 
     # --- the three forms --------------------------------------------------------------------------
@@ -173,7 +176,10 @@ class _Runner:
             for case in self.suite.items:
                 self._test(case.name, lambda c=case: self._stdio(c))
             return None
-        load_error = self._ensure_loaded()
+        try:
+            load_error = self._ensure_loaded()
+        except TestTimeout:
+            load_error = "timeout while loading the program"
         if load_error is not None:
             return load_error
         if self.suite.kind == "call":
@@ -259,11 +265,11 @@ class _Runner:
         s = self.session
         entry = self.suite.entry_point
         wanted = [entry] if only_entry else sorted(self.suite.names)
+        may_shadow = self._may_shadow()
         for name in wanted:
             if not name or name not in s.names:
                 continue
-            if name != entry and (hasattr(builtins, name) or name in SAFE_MODULES
-                                  or name.startswith("__")):
+            if _reserved(name) and name not in may_shadow:
                 continue
             try:
                 ns[name] = s.get(name)
@@ -272,6 +278,20 @@ class _Runner:
         for alias, target in self.suite.aliases:
             if target in s.names:
                 ns[alias] = s.get(target)
+
+
+    def _may_shadow(self) -> set[str]:
+        """Reserved names the candidate may still provide: the function under test itself
+        (MBPP 126 tests a function called ``sum``). Without an entry point, that is a function
+        every test calls, and only when no such function has an ordinary name."""
+        if self.suite.entry_point:
+            return {self.suite.entry_point}
+        called = {n for n in self.suite.callees if n in self.session.names}
+        return set() if any(not _reserved(n) for n in called) else called
+
+
+def _reserved(name: str) -> bool:
+    return hasattr(builtins, name) or name in SAFE_MODULES or name.startswith("__")
 
 
 def run_program(jail: Jail, program: Program, limits: Limits) -> ProgramResult:

@@ -156,8 +156,9 @@ class SandboxPool:
 
 def _all_tests(program: Program, status: str, message: str, backend: str) -> ProgramResult:
     items = [i for i in program.suite.items if not isinstance(i, Step) or i.is_test]
-    return ProgramResult(tuple(TestResult(getattr(i, "name", "test"), status, message)  # type: ignore[arg-type]
-                               for i in items), backend=backend)
+    tests = tuple(TestResult(getattr(i, "name", "test"), status, message)  # type: ignore[arg-type]
+                  for i in items)
+    return ProgramResult(tests, backend=backend)
 
 
 _POOLS: dict[tuple, SandboxPool] = {}
@@ -174,9 +175,17 @@ def get_pool(backend: str = "auto", workers: int = 0, limits: Limits | None = No
         if pool is None or pool.closed:
             if not _AT_EXIT:
                 atexit.register(close_pools)
+                os.register_at_fork(after_in_child=_forget_pools_in_child)
                 _AT_EXIT.append(True)
             pool = _POOLS[key] = SandboxPool(backend, key[1], limits)
         return pool
+
+
+def _forget_pools_in_child() -> None:
+    """A forked child must not use (or close) its parent's jails: it gets pools of its own."""
+    global _POOLS_LOCK
+    _POOLS_LOCK = threading.Lock()
+    _POOLS.clear()
 
 
 def close_pools() -> None:

@@ -26,6 +26,7 @@ from typing import Any
 __all__ = ["ProtocolError", "RemoteRef", "encode", "decode", "loads", "from_json", "MAX_DEPTH"]
 
 MAX_DEPTH = 200
+_BIG = 10 ** 4000  # larger ints travel as hex: JSON ints stop at Python's 4300-digit limit
 
 
 class ProtocolError(ValueError):
@@ -49,8 +50,10 @@ def encode(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise TypeError("value nested too deeply to send")
     t = type(value)
-    if value is None or t in (bool, str, int):
+    if value is None or t in (bool, str):
         return value
+    if t is int:
+        return value if -_BIG < value < _BIG else {"$int": hex(value)}
     if t is float:
         return value if math.isfinite(value) else {"$float": repr(value)}
     if t is list:

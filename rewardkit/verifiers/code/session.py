@@ -2,10 +2,10 @@
 
 A :class:`Session` sends requests to the jail and turns replies into plain data. Objects that are
 not plain data stay in the jail and appear on the host as :class:`RemoteObject` proxies: they can
-be called and their attributes read or set (over the pipe), but they refuse everything that would let the
-candidate decide a test: equality is identity, and truth value, ordering, length, iteration and
-hashing by value raise :class:`UntrustedOperation`. An object whose ``__eq__`` is always true
-therefore never equals an expected value.
+be called and their attributes read or set (over the pipe), but they refuse everything that would
+let the candidate decide a test: equality and hashing are by identity, and truth value, ordering,
+length, iteration, indexing and arithmetic raise :class:`UntrustedOperation`. An object whose
+``__eq__`` is always true therefore never equals an expected value.
 """
 from __future__ import annotations
 
@@ -37,10 +37,12 @@ class CandidateDied(BaseException):
     """The candidate's process exited or was killed while answering."""
 
 
-def _raised(name: str, message: str) -> Exception:
+def _raised(name: str | None, message: str) -> Exception:
     """The host-side exception for one the candidate raised: same builtin type when there is one."""
     cls = getattr(builtins, name, None) if isinstance(name, str) else None
-    if isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+    if name is None:
+        exc: Exception = CandidateError(message)
+    elif isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
         try:
             exc = cls(message)
         except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs five arguments
@@ -81,7 +83,10 @@ class Session:
             raise CandidateDied(f"the program's process ended: {str(reply['died'])[:200]}")
         if "too_large" in reply:
             self.loaded = False
-            raise _raised("CandidateError", "reply larger than the output cap")
+            raise _raised(None, "reply larger than the output cap")
+        if "invalid" in reply:
+            self.loaded = False
+            raise _raised(None, f"invalid reply: {str(reply['invalid'])[:200]}")
         return reply
 
     def load(self) -> str | None:
@@ -103,11 +108,11 @@ class Session:
         if "raised" in reply:
             raise _raised(reply.get("raised"), str(reply.get("message", ""))[:2000])
         if "value" not in reply:
-            raise _raised("CandidateError", "malformed reply")
+            raise _raised(None, "malformed reply")
         try:
             value = protocol.decode(reply["value"])
         except protocol.ProtocolError as exc:
-            raise _raised("CandidateError", f"invalid reply: {exc}") from None
+            raise _raised(None, f"invalid reply: {exc}") from None
         return self._wrap(value)
 
     def _wrap(self, value: Any) -> Any:
@@ -124,7 +129,7 @@ class Session:
 
     def _target(self, obj: RemoteObject) -> dict:
         if obj._rk_generation != self.generation or not self.loaded:
-            raise _raised("CandidateError", "object from an earlier run of the program")
+            raise _raised(None, "object from an earlier run of the program")
         return {"ref": obj._rk_ref.id} if obj._rk_ref is not None else {"name": obj._rk_name}
 
     def call(self, obj: RemoteObject, args: tuple, kwargs: dict) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence
 
@@ -63,6 +64,7 @@ class TestSuite:
     entry_point: str | None = None
     names: frozenset = field(default_factory=frozenset)  # names the steps read
     aliases: tuple = ()  # (alias, candidate name) bound after setup: HumanEval's candidate
+    callees: frozenset = field(default_factory=frozenset)  # functions every test step calls
 
     @property
     def count(self) -> int:
@@ -88,8 +90,9 @@ def _label(source: str) -> str:
 
 
 def _is_test(node: ast.AST) -> bool:
-    """Holds an assert that reads some name (``assert True`` checks nothing)."""
-    return any(isinstance(n, ast.Assert) and any(isinstance(m, ast.Name) for m in ast.walk(n.test))
+    """Holds an assert that can fail (``assert True, "msg"`` checks nothing)."""
+    return any(isinstance(n, ast.Assert)
+               and not (isinstance(n.test, ast.Constant) and n.test.value)
                for n in ast.walk(node))
 
 
@@ -103,7 +106,9 @@ def _steps_of(nodes: Sequence[ast.stmt], source: str) -> list[Step]:
 
 def _parse(source: str, what: str) -> ast.Module:
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # dataset strings with invalid escapes ("\\w")
+            return ast.parse(source)
     except SyntaxError as exc:
         raise UsageError(f"{what} is not valid Python: {exc.msg} (line {exc.lineno})") from None
 
@@ -131,9 +136,14 @@ def _assert_suite(tests: str | Sequence[str], setup: str, entry_point: str | Non
             steps.append(Step(ast.unparse(module), _is_test(module), _label(text)))
     names = set()
     for source in [setup] + [s.source for s in steps]:
-        names.update(n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name))
+        names.update(n.id for n in ast.walk(_parse(source, "setup")) if isinstance(n, ast.Name))
     names.update(name for _, name in aliases)
-    return TestSuite("assert", tuple(steps), setup, entry_point, frozenset(names), aliases)
+    called = [{n.func.id for n in ast.walk(_parse(s.source, "test"))
+               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+              for s in steps if s.is_test]
+    callees = frozenset(set.intersection(*called)) if called else frozenset()
+    return TestSuite("assert", tuple(steps), setup, entry_point, frozenset(names), aliases,
+                     callees)
 
 
 def _calls_check(node: ast.stmt) -> bool:

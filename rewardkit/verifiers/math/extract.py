@@ -1,17 +1,18 @@
 """Find the final answer(s) in a completion. Pure string work: no sympy, linear time.
 
-Markers, strongest first; the first kind present decides, and *every* answer of that kind is
-returned (a completion that boxes two different values is hedging, and the verifier requires all
-of them to be right):
+Markers, strongest first:
 
-1. ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept);
-2. GSM8K's ``#### N`` lines;
-3. the last "final answer is ..." / "the answer is ..." / "Answer: ..." phrase;
-4. with ``last_number_fallback``, the last number in the text (off by default: prose that
+0. every ``<answer>...</answer>`` tag (DeepSeek-R1 style; a box or phrase inside it is read);
+1. every ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept) and every GSM8K ``#### N`` line:
+   all of them are returned, because a completion that gives two different final answers is
+   hedging and the verifier requires every one of them to be right;
+2. else the last "final answer is ..." / "the answer is ..." / "Answer: ..." phrase;
+3. else, with ``last_number_fallback``, the last number in the text (off by default: prose that
    merely mentions the gold number somewhere gets nothing).
 
-When the completion closes a ``<think>`` block, only the text after the last ``</think>`` is
-searched, as long as it holds a marker (tentative answers while thinking are not final).
+Thinking is never final: when the completion closes a ``<think>`` block only the text after the
+last ``</think>`` is searched, and a ``<think>`` that is never closed (a truncated completion) hides
+everything after it.
 """
 from __future__ import annotations
 
@@ -24,11 +25,13 @@ _BOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
 _BRACE = re.compile(r"(?<!\\)[{}]")
 _GSM8K = re.compile(r"####[ \t]*([^\n]*)")
 _PHRASE = re.compile(
-    r"(?i)(?:\bfinal\s+answer|\bthe\s+answer(?:\s+(?:to|for)\s+(?:the|this)\s+(?:problem|question))?"
+    r"(?i)(?:\bfinal\s+answer"
+    r"|\bthe\s+answer(?:\s+(?:to|for)\s+(?:the|this)\s+(?:problem|question))?"
     r"|^[ \t>*#]*answer)[ \t*]*(?:is\b[ \t]*:?|:|=)[ \t*]*", re.MULTILINE)
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?")
 _SENTENCE_END = re.compile(
     r"\.(?=\s|$)|[,;]\s+(?=(?:since|because|as|which|so|but|given|where)\b)|\s+(?:because|since)\s")
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _MAX_CANDIDATES = 64
 
 
@@ -38,7 +41,7 @@ class Extraction:
 
     Attributes:
         answers: the distinct non-empty answers of the strongest marker kind, in order.
-        method: ``boxed``, ``gsm8k``, ``phrase``, ``last_number`` or ``none``.
+        method: ``tag``, ``boxed``, ``gsm8k``, ``phrase``, ``last_number`` or ``none``.
     """
 
     answers: tuple[str, ...]
@@ -51,9 +54,10 @@ class Extraction:
 
 
 def boxed_contents(text: str) -> list[str]:
-    """Contents of every outermost ``\\boxed{}``/``\\fbox{}``, in order (unclosed ones are dropped).
+    """Contents of every outermost ``\\boxed{}``/``\\fbox{}``, in order (unclosed ones are dropped;
+    a box that only wraps another box gives the inner content).
 
-    >>> boxed_contents(r"so \\boxed{\\frac{1}{2}} and \\boxed{3}")
+    >>> boxed_contents(r"so \\boxed{\\frac{1}{2}} and \\boxed{\\boxed{3}}")
     ['\\\\frac{1}{2}', '3']
     """
     first = _BOX.search(text)
@@ -66,22 +70,28 @@ def boxed_contents(text: str) -> list[str]:
         close_at = closing.get(open_at)
         if open_at < end or close_at is None:
             continue  # nested inside a box already taken, or never closed
-        out.append(_unwrap(text[open_at + 1:close_at]))
         end = close_at
+        while True:  # \boxed{\boxed{3}} is one answer
+            inner = _BOX.match(text, _skip_space(text, open_at + 1))
+            if inner is None or closing.get(inner.end() - 1) != _back_space(text, close_at):
+                break
+            open_at, close_at = inner.end() - 1, closing[inner.end() - 1]
+        out.append(text[open_at + 1:close_at])
     return out
 
 
-def _unwrap(content: str) -> str:
-    """``\\boxed{\\boxed{3}}`` is one answer: drop boxes that wrap the whole content."""
-    for _ in range(8):
-        stripped = content.strip()
-        if not (_BOX.match(stripped) and stripped.endswith("}")):
-            break
-        m = _BOX.match(stripped)
-        if _match_braces(stripped, 0).get(m.end() - 1) != len(stripped) - 1:
-            break
-        content = stripped[m.end():-1]
-    return content
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _back_space(text: str, close_at: int) -> int:
+    """Position of the last non-space character before ``close_at``."""
+    pos = close_at - 1
+    while pos >= 0 and text[pos].isspace():
+        pos -= 1
+    return pos
 
 
 def _match_braces(text: str, start: int) -> dict[int, int]:
@@ -131,15 +141,22 @@ def _distinct(items: list[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _markers(text: str) -> tuple[tuple[str, ...], str]:
+    boxes = boxed_contents(text) if ("boxed" in text or "fbox" in text) else []
+    marks = _GSM8K.findall(text) if "####" in text else []
+    found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
+    return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
+
+
 def _extract(text: str, last_number_fallback: bool) -> Extraction:
-    if "boxed" in text or "fbox" in text:
-        found = _distinct(boxed_contents(text))
-        if found:
-            return Extraction(found, "boxed")
-    if "####" in text:
-        found = _distinct(_GSM8K.findall(text))
-        if found:
-            return Extraction(found, "gsm8k")
+    if "<answer>" in text:
+        tags = _ANSWER_TAG.findall(text)
+        if tags:  # each <answer> holds one final answer, boxed or not
+            found = [a for t in tags for a in (_markers(t)[0] or (_phrase_answer(t) or t,))]
+            return Extraction(_distinct(found), "tag")
+    found, method = _markers(text)
+    if found:
+        return Extraction(found, method)
     phrase = _phrase_answer(text)
     if phrase:
         return Extraction((phrase,), "phrase")
@@ -173,8 +190,8 @@ def extract_answer(text: str, last_number_fallback: bool = False) -> Extraction:
     >>> extract_answer("There are 3 cats and 4 dogs.", last_number_fallback=True).answer
     '4'
     """
-    if "</think>" in text:
-        after = _extract(text.rsplit("</think>", 1)[1], last_number_fallback)
-        if after.answers:
-            return after
+    if "</think>" in text:  # only what follows the thinking is final
+        text = text.rsplit("</think>", 1)[1]
+    elif "<think>" in text:  # thinking that never finished gave no final answer
+        text = text.rsplit("<think>", 1)[0]
     return _extract(text, last_number_fallback)

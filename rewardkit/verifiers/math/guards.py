@@ -16,7 +16,8 @@ __all__ = ["hedge_reason", "resource_reason"]
 
 _HEDGES = (
     (re.compile(r"\\pm|\\mp|\u00b1|\u2213"), "hedged: \u00b1 gives two values for a single answer"),
-    (re.compile(r"\\(?:approx|sim|simeq)(?![a-zA-Z])|\u2248"), "hedged: an approximation for a single value"),
+    (re.compile(r"\\(?:approx|sim|simeq)(?![a-zA-Z])|\u2248"),
+     "hedged: an approximation for a single value"),
     (re.compile(r"[<>\u2264\u2265\u2260]|\\(?:le|ge|leq|geq|lt|gt|ne|neq|leqslant|geqslant)"
                 r"(?![a-zA-Z])"), "hedged: an inequality for a single value"),
     (re.compile(r"\\(?:in|cup|cap|infty|subset|subseteq|setminus|mid)(?![a-zA-Z])|\\\{"),

@@ -13,12 +13,14 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
+from rewardkit.verifiers.math.evaluate import evaluate
 from rewardkit.verifiers.math.extract import boxed_contents
 from rewardkit.verifiers.math.numbers import Number, parse_number
 
 __all__ = ["Gold", "latex_clean", "plain", "read_number", "read_letter", "read_word",
-           "prepare_gold", "split_top_level", "as_column"]
+           "prepare_gold", "split_top_level", "as_column", "canonical", "has_degrees"]
 
 _UNICODE = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": r"\times ", "\u00b7": r"\cdot ",
                           "\u2009": " ", "\u00a0": " ", "\u202f": " "})
@@ -29,7 +31,8 @@ _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|\\circ\b|\u00b0|\\degree\b")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
 _TEXT = re.compile(r"\\(?:text|textbf|textit|textrm|textsf|textnormal|mathrm|mathbf|mathit"
                    r"|mbox|hbox)\s*\{([^{}]*)\}")
-_UNIT_TAIL = re.compile(r"\s((?:[A-Za-z]+\.?)(?:[\s/-]+[A-Za-z]+\.?)*)\s*(?:\^\s*\{?\s*[23]\s*\}?)?$")
+_UNIT_TAIL = re.compile(
+    r"\s((?:[A-Za-z]+\.?)(?:[\s/-]+[A-Za-z]+\.?)*)\s*(?:\^\s*\{?\s*[23]\s*\}?)?$")
 _NOT_UNITS = {"or", "and", "to", "plus", "minus", "either", "between", "not", "than", "times",
               "over", "divided", "pm", "i", "e", "x", "pi"}
 _SCALES = {"hundred": 10**2, "thousand": 10**3, "million": 10**6, "billion": 10**9,
@@ -131,6 +134,39 @@ def read_word(p: str) -> str | None:
     return p.casefold() if _WORDS.fullmatch(p) else None
 
 
+_CANON_FRAC = re.compile(r"\\frac(\d|\{[^{}]*\})(\d|\{[^{}]*\})")
+_CANON_ARG = re.compile(r"(\\sqrt|\^|_)(\w)")
+
+
+def canonical(text: str) -> str:
+    """A spelling of :func:`latex_clean` output that only drops what TeX ignores: spaces, braces
+    around one-token arguments (``\\frac43``, ``\\sqrt2``, ``x^2``), one redundant pair of outer
+    parentheses. Equal canonical strings are equal answers.
+
+    >>> canonical(r"\\left(\\frac43 + x^2\\right)") == canonical(r"\\frac{4}{3}+x^{2}")
+    True
+    """
+    s = "".join(latex_clean(text).split())
+    s = _CANON_FRAC.sub(lambda m: "\\frac" + "".join(
+        g if g.startswith("{") else "{" + g + "}" for g in m.groups()), s)
+    s = _CANON_ARG.sub(lambda m: m.group(1) + "{" + m.group(2) + "}", s)
+    if s.startswith("(") and s.endswith(")") and len(split_top_level(s[1:-1])) == 1 \
+            and _closes_at_end(s):
+        s = s[1:-1]
+    return s
+
+
+def _closes_at_end(s: str) -> bool:
+    """The parenthesis opening ``s`` is the one closing it."""
+    depth = 0
+    for i, ch in enumerate(s):
+        depth += ch == "("
+        depth -= ch == ")"
+        if depth == 0:
+            return i == len(s) - 1
+    return False
+
+
 def split_top_level(s: str, sep: str = ",") -> list[str]:
     """Split at ``sep`` outside brackets and braces.
 
@@ -173,6 +209,9 @@ class Gold:
         word: the case-folded word(s), when the gold is plain words.
         single: the gold is one value (no list, interval, inequality or ``\\pm``); predictions
             that hedge are then refused.
+        canon: the :func:`canonical` spelling.
+        value: what :func:`~rewardkit.verifiers.math.evaluate.evaluate` reads (None: unreadable,
+            or degrees are involved).
     """
 
     text: str
@@ -181,6 +220,8 @@ class Gold:
     letter: str | None
     word: str | None
     single: bool
+    canon: str = ""
+    value: Any = None
 
 
 @functools.lru_cache(maxsize=65536)
@@ -203,4 +244,10 @@ def prepare_gold(gold: str) -> Gold:
     p = plain(gold)
     letter = m.group(1) if (m := re.fullmatch(r"\(?([A-Z])\)?", p)) else None
     return Gold(text=text, plain=p, number=read_number(p), letter=letter,
-                word=None if letter else read_word(p), single=not _NOT_SINGLE.search(p))
+                word=None if letter else read_word(p), single=not _NOT_SINGLE.search(p),
+                canon=canonical(text), value=None if has_degrees(gold) else evaluate(text))
+
+
+def has_degrees(raw: str) -> bool:
+    """Degree signs are dropped by cleaning, so trigonometry on such answers is not evaluated."""
+    return "circ" in raw or "\u00b0" in raw or "degree" in raw

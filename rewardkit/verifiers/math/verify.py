@@ -14,17 +14,22 @@ single final answer when the gold is a single value.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
+from rewardkit.core.reward import prompt_text
 from rewardkit.verifiers.math.config import MathConfig
 from rewardkit.verifiers.math.extract import Extraction, extract_answer
 from rewardkit.verifiers.math.guards import hedge_reason, resource_reason
-from rewardkit.verifiers.math.normalize import (Gold, as_column, latex_clean, plain,
-                                                prepare_gold, read_letter, read_number, read_word)
+from rewardkit.verifiers.math.evaluate import compare, evaluate
+from rewardkit.verifiers.math.normalize import (Gold, as_column, canonical, has_degrees,
+                                                latex_clean, plain, prepare_gold, read_letter,
+                                                read_number, read_word)
 from rewardkit.verifiers.math.numbers import numbers_equal
 from rewardkit.verifiers.pool import Outcome, TimeoutPool
 from rewardkit.verifiers.verdict import Verdict
@@ -42,7 +47,7 @@ def shared_pool(config: MathConfig) -> TimeoutPool:
     key = (config.workers, config.memory_mb)
     with _pools_lock:
         pool = _pools.get(key)
-        if pool is None or pool._pid != os.getpid():  # a forked child needs its own workers
+        if pool is None or pool.owner_pid != os.getpid():  # a forked child needs its own workers
             if not _pools:
                 atexit.register(_close_pools)
             pool = TimeoutPool(config.workers, memory_limit_mb=config.memory_mb or None,
@@ -53,7 +58,7 @@ def shared_pool(config: MathConfig) -> TimeoutPool:
 
 def _close_pools() -> None:
     for pool in _pools.values():
-        if pool._pid == os.getpid():
+        if pool.owner_pid == os.getpid():
             pool.close()
     _pools.clear()
 
@@ -62,7 +67,6 @@ def _close_pools() -> None:
 class _Check:
     """The judgement of one extracted answer: decided here, or waiting for a pool job."""
 
-    answer: str
     correct: bool | None = None
     reason: str = ""
     path: str = ""
@@ -76,47 +80,69 @@ class _Case:
     gold: Gold
     extraction: Extraction
     checks: list[_Check] = field(default_factory=list)
-    started: float = 0.0
     elapsed: float = 0.0
 
 
-def _judge(gold: Gold, answer: str, config: MathConfig) -> _Check:
+def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) -> _Check:
     """Decide one extracted answer without sympy when possible; else say which job decides it."""
     if len(answer) > config.max_answer_chars:
-        return _Check(answer[:100], False, f"answer too long ({len(answer)} chars)", "guard")
+        return _Check(False, f"answer too long ({len(answer)} chars)", "guard")
     text, p = latex_clean(answer), plain(answer)
     if gold.single and (why := hedge_reason(p)):
-        return _Check(answer, False, why, "guard")
+        return _Check(False, why, "guard")
+    if question and _echoes(text, gold, question):
+        return _Check(False, "restates an expression from the question", "guard")
     if gold.letter:
         letter = read_letter(p)
-        return _Check(answer, letter == gold.letter, "" if letter else "not a choice letter",
+        return _Check(letter == gold.letter, "" if letter else "not a choice letter",
                       "letter")
     if gold.number is not None:
         if (number := read_number(p)) is not None:
-            return _Check(answer, numbers_equal(gold.number, number, config.decimal_digits), "",
+            return _Check(numbers_equal(gold.number, number, config.decimal_digits), "",
                           "number")
         if not any(ch.isdigit() for ch in p):
-            return _Check(answer, False, "no number in the answer", "number")
+            return _Check(False, "no number in the answer", "number")
     if gold.word is not None:
-        return _Check(answer, read_word(p) == gold.word, "", "word")
-    if text == gold.text or p == gold.plain:
-        return _Check(answer, True, "", "string")
+        return _Check(read_word(p) == gold.word, "", "word")
+    if text == gold.text or p == gold.plain or canonical(text) == gold.canon:
+        return _Check(True, "", "string")
     if why := resource_reason(text, gold.text):
-        return _Check(answer, False, why, "guard")
-    return _Check(answer, None, "", "sympy", job=(gold.text, as_column(text, gold.text)))
+        return _Check(False, why, "guard")
+    if gold.value is not None and not has_degrees(answer):
+        decided = compare(gold.value, evaluate(text))
+        if decided is not None:
+            return _Check(decided, "", "evaluate")
+    return _Check(None, "", "sympy", job=(gold.text, as_column(text, gold.text)))
 
 
-def _plan(gold: Any, completion: str, config: MathConfig) -> _Case:
+_OPERATION = re.compile(r"[-+*/^!]|\\(?:frac|sqrt|cdot|times|div|binom)(?![a-zA-Z])")
+
+
+def _echoes(text: str, gold: Gold, question: str) -> bool:
+    """The answer is an expression copied from the question, not the gold's own spelling
+    (``Factor ab+5b+2a+10`` answered by ``ab+5b+2a+10``): no work was done."""
+    canon = canonical(text)
+    return (len(canon) >= 6 and canon != gold.canon and bool(_OPERATION.search(canon.lstrip("-")))
+            and canon in question)
+
+
+@functools.lru_cache(maxsize=4096)
+def _question(prompt: str) -> str:
+    return canonical(prompt)
+
+
+def _plan(gold: Any, completion: str, config: MathConfig, prompt: Any = None) -> _Case:
+    if gold is None:
+        raise ValueError("the gold answer is None (a reward scores such rows as not applicable)")
     started = time.perf_counter()
-    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback),
-                 started=started)
+    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback))
     answers = case.extraction.answers
     if len(answers) > _MAX_DISTINCT:
         count = f"{len(answers)}" if len(answers) <= 64 else "over 64"
-        case.checks = [_Check(answers[-1], False, f"hedged: {count} different final answers",
-                              "guard")]
+        case.checks = [_Check(False, f"hedged: {count} different final answers", "guard")]
     else:
-        case.checks = [_judge(case.gold, a, config) for a in answers]
+        question = _question(prompt_text(prompt)) if prompt is not None else None
+        case.checks = [_judge(case.gold, a, config, question) for a in answers]
     case.elapsed = time.perf_counter() - started
     return case
 
@@ -154,14 +180,16 @@ def _resolve(outcome: Outcome, check: _Check) -> None:
 
 
 def verify_math_batch(golds: Sequence[Any], completions: Sequence[str],
-                      config: MathConfig | None = None, *, pool: TimeoutPool | None = None,
-                      **options: Any) -> list[Verdict]:
+                      config: MathConfig | None = None, *, prompts: Sequence[Any] | None = None,
+                      pool: TimeoutPool | None = None, **options: Any) -> list[Verdict]:
     """Verify many completions; the comparisons that need sympy share one pool round trip.
 
     Args:
         golds: gold answers (strings or numbers; GSM8K ``#### N`` answers work as they are).
         completions: completion texts, one per gold.
         config: a :class:`MathConfig`; keyword ``options`` override its fields.
+        prompts: the questions (strings or chat messages), optional; with them an answer that
+            merely copies an expression from its question gets no credit.
         pool: the worker pool (default: the shared one for ``config.workers``).
 
     Returns:
@@ -172,7 +200,10 @@ def verify_math_batch(golds: Sequence[Any], completions: Sequence[str],
     if len(golds) != len(completions):
         raise ValueError(f"{len(golds)} golds for {len(completions)} completions")
     config = replace(config or MathConfig(), **options) if options else (config or MathConfig())
-    cases = [_plan(g, c, config) for g, c in zip(golds, completions)]
+    prompts = [None] * len(golds) if prompts is None else prompts
+    if len(prompts) != len(golds):
+        raise ValueError(f"{len(prompts)} prompts for {len(golds)} golds")
+    cases = [_plan(g, c, config, q) for g, c, q in zip(golds, completions, prompts)]
     pending = [ch for case in cases for ch in case.checks if ch.job is not None]
     if pending:
         jobs = list(dict.fromkeys(ch.job for ch in pending))  # identical answers: one job
@@ -187,7 +218,7 @@ def verify_math_batch(golds: Sequence[Any], completions: Sequence[str],
 
 
 def verify_math(gold: Any, completion: str, config: MathConfig | None = None, *,
-                pool: TimeoutPool | None = None, **options: Any) -> Verdict:
+                prompt: Any = None, pool: TimeoutPool | None = None, **options: Any) -> Verdict:
     """Is the completion's final answer equal to the gold answer? Gold first, prediction second.
 
     Args:
@@ -195,6 +226,8 @@ def verify_math(gold: Any, completion: str, config: MathConfig | None = None, *,
             answer (the text after ``####``, commas removed).
         completion: the completion text (its final answer is extracted).
         config: a :class:`MathConfig`; keyword ``options`` override its fields.
+        prompt: the question, optional: an answer copied from it (an unsimplified expression
+            equal to the gold) gets no credit.
         pool: the worker pool for the sympy comparisons (default: a shared one).
 
     Returns:
@@ -212,5 +245,9 @@ def verify_math(gold: Any, completion: str, config: MathConfig | None = None, *,
     'hedged: several different final answers'
     >>> verify_math("72", "I think it is 72").correct is None  # no final answer marker
     True
+    >>> verify_math("21", r"\\boxed{(2+3)^2-4}", prompt="What is $(2 + 3)^2 - 4$?").details["reason"]
+    'restates an expression from the question'
     """
-    return verify_math_batch([gold], [completion], config, pool=pool, **options)[0]
+    prompts = None if prompt is None else [prompt]
+    return verify_math_batch([gold], [completion], config, prompts=prompts, pool=pool,
+                             **options)[0]

@@ -64,8 +64,8 @@ class PRMScorer:
     def encode(self, prompt: str, steps: Sequence[str]) -> Encoded:
         """Token ids of the scoring input and the token index of each step's marker."""
         marker = self.convention.marker
-        prompt = strip_markers(prompt, [marker])
-        steps = [strip_markers(s, [marker]) for s in steps]
+        prompt = strip_markers(_valid_text(prompt), [marker])
+        steps = [strip_markers(_valid_text(s), [marker]) for s in steps]
         text = format_input(self.convention, prompt, steps, self.tokenizer)
         ends = _marker_ends(text, marker)
         if len(ends) != len(steps):  # a chat template that writes the marker itself
@@ -225,6 +225,11 @@ def _dtype(dtype: str, device: str) -> Any:
         return getattr(torch, dtype)
     except AttributeError:
         raise UsageError(f"unknown dtype {dtype!r}; use auto, float32, bfloat16 or float16") from None
+
+
+def _valid_text(text: str) -> str:
+    """``text`` with lone surrogates (which tokenizers reject) replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _marker_ends(text: str, marker: str) -> list[int]:

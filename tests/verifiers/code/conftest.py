@@ -21,7 +21,7 @@ BACKENDS = [pytest.param("bwrap", marks=pytest.mark.requires_bwrap, id="bwrap"),
 #: generous per-test time for dataset sweeps on a loaded 2-core machine (MBPP 123 needs ~5 s)
 SWEEP_LIMITS = Limits(timeout=30.0, program_timeout=120.0)
 #: short limits for adversarial programs (infinite loops end fast)
-ADVERSARIAL_LIMITS = Limits(timeout=2.0, program_timeout=8.0, memory_mb=512, nproc=24)
+ADVERSARIAL_LIMITS = Limits(timeout=1.0, program_timeout=4.0, memory_mb=512, nproc=24)
 
 _unavailable: dict[str, str | None] = {}
 

@@ -11,8 +11,10 @@ import fcntl
 import json
 import os
 import select
+import signal
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,8 +23,8 @@ from rewardkit.core.errors import RewardkitError
 from rewardkit.verifiers.code import protocol
 from rewardkit.verifiers.code.limits import Limits
 
-__all__ = ["SandboxUnavailable", "JailBroken", "Jail", "Backend", "runner_source",
-           "runner_command", "UidLease", "python_runtime"]
+__all__ = ["SandboxUnavailable", "JailBroken", "Jail", "Backend", "runner_command", "UidLease",
+           "python_runtime"]
 
 #: jails run as uids base .. base+UID_RANGE-1 when the host is root (one uid per live jail)
 UID_BASE = int(os.environ.get("REWARDKIT_SANDBOX_UID_BASE", "1200000"))
@@ -40,11 +42,6 @@ class JailBroken(RuntimeError):
     """A jail stopped answering, died, or broke the protocol; it must be replaced."""
 
 
-def runner_source() -> str:
-    """Source of the in-jail zygote (``runner.py``), passed to ``python -c``."""
-    return (Path(__file__).resolve().parents[1] / "runner.py").read_text(encoding="utf-8")
-
-
 def python_runtime() -> tuple[str, str]:
     """(interpreter, prefix) of the host's base Python: the jail runs the same runtime."""
     prefix = os.path.realpath(sys.base_prefix)
@@ -56,9 +53,9 @@ def python_runtime() -> tuple[str, str]:
 
 
 def runner_command(python: str, limits: Limits, **config: Any) -> list[str]:
-    """``python -I -S -c <runner> <config>``: isolated mode, no site-packages, no environment."""
-    cfg = {**limits.runner_config(), "preload": PRELOAD, **config}
-    return [python, "-I", "-S", "-c", runner_source(), json.dumps(cfg)]
+    """argv of a jail's zygote (see :mod:`rewardkit.verifiers.code.jail`) with these limits."""
+    from rewardkit.verifiers.code import jail
+    return jail.command(python, {**limits.runner_config(), "preload": PRELOAD, **config})
 
 
 class UidLease:
@@ -67,9 +64,8 @@ class UidLease:
     def __init__(self) -> None:
         lock_dir = Path(tempfile.gettempdir()) / "rewardkit-sandbox-uids"
         lock_dir.mkdir(mode=0o700, exist_ok=True)
-        start = (os.getpid() * 37) % UID_RANGE
-        for i in range(UID_RANGE):
-            uid = UID_BASE + (start + i) % UID_RANGE
+        for i in range(UID_RANGE):  # the lowest free uid: few lock files, reused across runs
+            uid = UID_BASE + i
             fd = os.open(lock_dir / str(uid), os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -99,6 +95,9 @@ class Jail:
         self._buf = b""
         self.broken: str | None = None
         self.requests = 0
+        self.info: dict = {}
+        self._close_lock = threading.Lock()
+        self._closed = False
 
     # --- transport, per backend -------------------------------------------------------------
     def _send(self, data: bytes) -> None:
@@ -114,9 +113,11 @@ class Jail:
 
     # --- protocol -------------------------------------------------------------------------------
     def wait_ready(self, timeout: float = 30.0) -> None:
+        """Wait for the zygote's hello; ``info`` keeps it (its pid, whether seccomp is on)."""
         reply = self._recv(time.monotonic() + timeout)
         if not reply.get("ready"):
             self._break(f"unexpected first message {str(reply)[:200]}")
+        self.info = reply
 
     def request(self, msg: dict, timeout: float) -> dict:
         """Send ``msg`` (the zygote gets ``timeout`` seconds) and return the decoded reply."""
@@ -126,7 +127,7 @@ class Jail:
         msg = {**msg, "timeout": timeout}
         try:
             self._send(json.dumps(msg).encode() + b"\n")
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: the pipe was closed
             self._break(f"cannot write to the jail: {exc}")
         return self._recv(time.monotonic() + timeout + self.grace)
 
@@ -147,8 +148,9 @@ class Jail:
         try:
             return protocol.loads(line)
         except protocol.ProtocolError as exc:
-            self._break(str(exc))
-            raise  # pragma: no cover - _break raises
+            # a well-framed line that is not a JSON object can only come from the candidate's
+            # child (the zygote writes json.dumps output): the candidate's failure, not the jail's
+            return {"invalid": str(exc)}
 
     def _break(self, why: str) -> None:
         self.broken = why
@@ -156,11 +158,15 @@ class Jail:
         raise JailBroken(why)
 
     def close(self) -> None:
-        """Kill the jail (idempotent)."""
-        try:
-            self._kill()
-        finally:
-            self.broken = self.broken or "closed"
+        """Kill the jail (idempotent, safe from any thread)."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+            try:
+                self._kill()
+            finally:
+                self.broken = self.broken or "closed"
 
 
 class PipeJail(Jail):
@@ -171,6 +177,7 @@ class PipeJail(Jail):
         super().__init__(slot, limits, uid)
         self.proc = proc
         self.lease = lease
+        self.zygote_pid: int | None = None  # when the zygote is not ``proc`` itself (bwrap)
         self._out = proc.stdout.fileno()
 
     def _send(self, data: bytes) -> None:
@@ -182,18 +189,25 @@ class PipeJail(Jail):
         return os.read(self._out, 1 << 16) if ready else None
 
     def _kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
+        """Ask the zygote to leave (EOF on its stdin), else SIGKILL the sandbox, then wait until
+        no process of the jail's uid is left (bwrap's --die-with-parent kills it asynchronously)."""
         try:
-            self.proc.wait(timeout=10)
-        except Exception:  # noqa: BLE001 - best effort: the process is SIGKILLed already
+            self.proc.stdin.close()
+        except OSError:
             pass
-        for stream in (self.proc.stdin, self.proc.stdout):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        try:
+            self.proc.wait(timeout=0 if self.broken else 1.0)
+        except Exception:  # noqa: BLE001 - subprocess.TimeoutExpired: force it
+            if self.zygote_pid:
+                try:
+                    os.kill(self.zygote_pid, signal.SIGKILL)  # its pid namespace dies with it
+                except OSError:
+                    pass
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc.stdout.close()
         if self.lease is not None:
+            _wait_uid_gone(self.lease.uid, 5.0)
             self.lease.release()
             self.lease = None
 
@@ -203,6 +217,23 @@ class PipeJail(Jail):
             return ""
         f.seek(0)
         return f.read()[-2000:].decode("utf-8", "replace")
+
+
+def _wait_uid_gone(uid: int, timeout: float) -> None:
+    """Wait until no process runs as ``uid`` (a jail's own uid) or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = False
+        for name in os.listdir("/proc"):
+            try:
+                if name.isdigit() and os.stat(f"/proc/{name}").st_uid == uid:
+                    alive = True
+                    break
+            except OSError:
+                continue
+        if not alive:
+            return
+        time.sleep(0.01)
 
 
 class Backend:

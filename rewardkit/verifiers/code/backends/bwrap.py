@@ -10,10 +10,15 @@ user, bwrap makes an unprivileged user namespace instead and forbids nested ones
 """
 from __future__ import annotations
 
+import json
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
+from concurrent.futures import Future
+from typing import Any
 
 from rewardkit.verifiers.code.backends.base import (Backend, Jail, PipeJail, SandboxUnavailable,
                                                    UidLease, python_runtime, runner_command)
@@ -85,6 +90,48 @@ def _user_process_count(uid: int) -> int:
     return count
 
 
+_SPAWNER: list[tuple[queue.SimpleQueue, int]] = []  # (its job queue, pid that started it)
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawn(cmd: list[str], **kwargs: Any) -> subprocess.Popen:
+    """Popen from one long-lived thread. bwrap's --die-with-parent is a parent-death signal, and
+    Linux sends it when the *thread* that forked it exits: a jail started from a short-lived
+    worker thread would lose its monitor as soon as that thread ends."""
+    with _SPAWNER_LOCK:
+        if not _SPAWNER or _SPAWNER[0][1] != os.getpid():  # none yet, or a forked child's
+            jobs: queue.SimpleQueue = queue.SimpleQueue()
+            threading.Thread(target=_spawner, args=(jobs,), name="rk-bwrap-spawner",
+                             daemon=True).start()
+            _SPAWNER[:] = [(jobs, os.getpid())]
+        jobs = _SPAWNER[0][0]
+    done: Future = Future()
+    jobs.put((cmd, kwargs, done))
+    return done.result()
+
+
+def _spawner(jobs: queue.SimpleQueue) -> None:
+    while True:
+        cmd, kwargs, done = jobs.get()
+        try:
+            done.set_result(subprocess.Popen(cmd, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            done.set_exception(exc)
+
+
+def _child_pid(fd: int) -> int | None:
+    """The sandbox's pid 1 as the host sees it, from bwrap's --info-fd (JSON, then EOF).
+
+    bwrap's --die-with-parent cannot reach a pid-namespace init (the kernel drops a parent-death
+    SIGKILL sent to it), so a jail that stops answering is killed through this pid."""
+    with os.fdopen(fd, "rb") as f:
+        data = f.read()
+    try:
+        return int(json.loads(data)["child-pid"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 class BwrapBackend(Backend):
     """Jails made with bubblewrap (the default on Linux)."""
 
@@ -114,17 +161,24 @@ class BwrapBackend(Backend):
         else:  # RLIMIT_NPROC counts all of this user's processes; leave room for them
             nproc = limits.nproc + _user_process_count(os.getuid())
             config = {"nproc": nproc, "kill_all": True}
-        cmd = [self.executable, *bwrap_args(limits, as_root), "--",
+        info_r, info_w = os.pipe()
+        cmd = [self.executable, *bwrap_args(limits, as_root), "--info-fd", str(info_w), "--",
                *runner_command(python, limits, **config)]
         stderr = tempfile.TemporaryFile()
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
-                                env={}, cwd="/", close_fds=True, start_new_session=True)
+        try:
+            proc = _spawn(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+                          env={}, cwd="/", close_fds=True, pass_fds=(info_w,),
+                          start_new_session=True)
+        finally:
+            os.close(info_w)
         proc._rk_stderr = stderr  # type: ignore[attr-defined]
         jail = PipeJail(proc, slot, limits, lease.uid if lease else os.getuid(), lease)
         jail.backend = self.name
         try:
+            jail.zygote_pid = _child_pid(info_r)
             jail.wait_ready()
         except Exception as exc:
+            jail.close()
             raise SandboxUnavailable(f"bubblewrap jail failed to start: {exc}; "
                                      f"{jail.stderr_text().strip()}") from None
         return jail

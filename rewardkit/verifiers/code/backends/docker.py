@@ -9,10 +9,12 @@ when the zygote stops answering, the host kills the container and starts another
 """
 from __future__ import annotations
 
+import logging
 import os
 import select
 import socket
 import struct
+import threading
 from typing import Any
 
 from rewardkit.verifiers.code.backends.base import (Backend, Jail, SandboxUnavailable, UidLease,
@@ -22,6 +24,7 @@ from rewardkit.verifiers.code.limits import Limits
 __all__ = ["DockerBackend", "DockerJail"]
 
 LABEL = "rewardkit.sandbox"
+log = logging.getLogger("rewardkit.sandbox")
 
 
 def _docker_host() -> str:
@@ -94,6 +97,7 @@ class DockerBackend(Backend):
     def __init__(self) -> None:
         self._client: Any = None
         self.image: str | None = None
+        self._lock = threading.Lock()
 
     def client(self) -> Any:
         if self._client is None:
@@ -116,9 +120,11 @@ class DockerBackend(Backend):
         self.client()
 
     def ensure_image(self, progress: Any = None) -> str:
-        if self.image is None:
-            from rewardkit.verifiers.code.image import ensure_image
-            self.image = ensure_image(self.client(), progress)
+        """The sandbox image's tag, built on first use (once, however many slots start)."""
+        with self._lock:
+            if self.image is None:
+                from rewardkit.verifiers.code.image import ensure_image
+                self.image = ensure_image(self.client(), progress or _log_progress)
         return self.image
 
     def start(self, slot: int, limits: Limits) -> Jail:
@@ -132,13 +138,15 @@ class DockerBackend(Backend):
                                        hard=limits.fsize_mb << 20),
                    docker.types.Ulimit(name="core", soft=0, hard=0)]
         container = client.containers.create(
-            image, command=runner_command(python, limits, kill_all=True), user=f"{lease.uid}:{lease.uid}",
-            stdin_open=True, network_mode="none", read_only=True, hostname="sandbox",
+            image, command=runner_command(python, limits, kill_all=True),
+            user=f"{lease.uid}:{lease.uid}", stdin_open=True, auto_remove=True,
+            network_mode="none", read_only=True, hostname="sandbox",
             tmpfs={"/tmp": f"size={limits.tmpfs_mb}m,mode=1777"},
             mem_limit=f"{limits.memory_mb + 256}m", memswap_limit=f"{limits.memory_mb + 256}m",
             pids_limit=limits.nproc + 8, nano_cpus=int(limits.cpus * 1e9), cap_drop=["ALL"],
             security_opt=["no-new-privileges"], ulimits=ulimits, working_dir="/tmp",
-            labels={LABEL: "1", f"{LABEL}.owner": str(os.getpid())}, detach=True)
+            labels={LABEL: "1", f"{LABEL}.owner": str(os.getpid())},
+            detach=False)  # not detached: StdinOnce, so the zygote sees EOF if this process dies
         try:
             sock = client.api.attach_socket(container.id, params={"stdin": 1, "stdout": 1,
                                                                   "stderr": 1, "stream": 1})
@@ -166,6 +174,10 @@ class DockerBackend(Backend):
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def _log_progress(message: str) -> None:
+    log.info("%s (once; 'rewardkit sandbox build-image' does it ahead of time)", message)
 
 
 def _pid_alive(pid: int) -> bool:
