@@ -23,11 +23,18 @@ def write_atomic(path: Path, write: Callable[[Any], None], binary: bool = False)
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
             write(fh)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _pct(x: float | None) -> str:
@@ -43,7 +50,7 @@ def _metric_rows(run: SuiteRun) -> dict[str, str]:
     rows = {"tasks x samples": f"{m['tasks']} x {m['samples'] // max(m['tasks'], 1)}",
             "accuracy": _pct(m["accuracy"])}
     rows.update({f"pass@{k}": _pct(v) for k, v in m["pass@k"].items() if k != "1"})
-    rows.update({f"maj@{k}": _pct(v) for k, v in m["maj@k"].items()})
+    rows.update({f"maj@{k}": _pct(v) for k, v in m["maj@k"].items() if k != "1"})
     rows["mean length (tokens)"] = _num(m["mean_tokens"])
     rows["mean length (chars)"] = _num(m["mean_chars"], "{:.0f}")
     rows["scoring errors"] = str(m["errors"])

@@ -62,8 +62,14 @@ def make_problem(rng: random.Random, cfg: ChainConfig) -> tuple[int, list[tuple[
     x = rng.randint(1, cfg.max_value)
     start, ops = x, []
     for _ in range(rng.randint(cfg.min_ops, cfg.max_ops)):
-        choices = [("add", rng.randint(1, 9)), ("sub", rng.randint(1, 9)), ("mul", rng.choice((2, 3)))]
-        choices = [(op, b) for op, b in choices if 0 <= _apply(op, x, b) <= cfg.max_value]
+        choices = []  # never empty: x >= 1 allows a subtraction, x == 0 an addition
+        if x < cfg.max_value:
+            choices.append(("add", rng.randint(1, min(9, cfg.max_value - x))))
+        if x >= 1:
+            choices.append(("sub", rng.randint(1, min(9, x))))
+        factors = [k for k in (2, 3) if 1 <= x and x * k <= cfg.max_value]
+        if factors:
+            choices.append(("mul", rng.choice(factors)))
         op, b = rng.choice(choices)
         ops.append((op, b))
         x = _apply(op, x, b)

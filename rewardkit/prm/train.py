@@ -16,6 +16,7 @@ from typing import Any, Callable, Sequence
 from rewardkit.core.errors import UsageError
 from rewardkit.prm.data import StepExample, read_examples, split_by_group
 from rewardkit.prm.synthetic import ChainConfig, synthetic_examples
+from rewardkit.verifiers.prm.scorer import pad_batch
 
 __all__ = ["PRMTrainConfig", "TrainResult", "load_data", "train_prm"]
 
@@ -43,7 +44,8 @@ class PRMTrainConfig:
         "help": "peak learning rate of the value head; 0 = 3e-3 for 'tiny', 1e-3 for pretrained backbones"})
     warmup: int = field(default=20, metadata={"help": "linear warm-up steps, then cosine decay"})
     freeze_layers: int = field(default=0, metadata={
-        "help": "freeze the embeddings and this many lowest decoder layers (cheaper backward)"})
+        "help": "freeze the embeddings and this many lowest decoder layers (cheaper backward); -1 "
+                "freezes the whole backbone and trains the value head on cached features (fast on a CPU)"})
     train_problems: int = field(default=4000, metadata={"help": "synthetic: problems to train on"})
     eval_problems: int = field(default=200, metadata={"help": "synthetic: held-out problems"})
     candidates: int = field(default=8, metadata={"help": "synthetic: held-out solutions per problem (best-of-N)"})
@@ -63,6 +65,8 @@ class PRMTrainConfig:
     seed: int = field(default=0, metadata={"help": "random seed"})
 
     def __post_init__(self) -> None:
+        if self.freeze_layers < -1:
+            raise ValueError("freeze_layers must be -1 (head only), 0 (nothing frozen) or a layer count")
         if self.lr < 0 or self.head_lr < 0 or self.threads < 0:
             raise ValueError("lr, head_lr and threads must not be negative")
         if self.steps < 1 or self.batch_size < 1:
@@ -104,6 +108,10 @@ def load_data(cfg: PRMTrainConfig) -> tuple[list[StepExample], list[StepExample]
 
 
 def _freeze(model: Any, n_layers: int) -> None:
+    if n_layers == -1:
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith("score."))
+        return
     if n_layers <= 0:
         return
     base = model.base_model
@@ -134,13 +142,9 @@ def _encode_all(scorer: Any, examples: Sequence[StepExample], max_length: int) -
 
 def _batch_loss(model: Any, batch: Sequence[tuple[Any, list]], pad_id: int, device: Any) -> Any:
     import torch
-    width = max(len(enc.ids) for enc, _ in batch)
-    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)  # (B, T)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)  # (B, T)
+    ids, mask = pad_batch([enc for enc, _ in batch], pad_id)  # (B, T), (B, T)
     rows, cols, targets = [], [], []
     for r, (enc, labels) in enumerate(batch):
-        ids[r, :len(enc.ids)] = torch.tensor(enc.ids)
-        mask[r, :len(enc.ids)] = 1
         for pos, y in zip(enc.positions, labels):
             if y is not None:
                 rows.append(r)
@@ -186,14 +190,90 @@ def train_prm(cfg: PRMTrainConfig, progress: Callable[[int, float], None] | None
         the output folder, the metrics (loss, step AUROC, best-of-N, timings) and the model.
     """
     import torch
+
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    try:
+        return _train(cfg, progress, save)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _features(model: Any, encoded: list, batch_size: int, pad_id: int, device: Any) -> tuple[Any, Any]:
+    """Frozen backbone features at every labelled step token, and their labels: (N, H), (N,)."""
+    import torch
+    feats, targets = [], []
+    with torch.inference_mode():
+        for start in range(0, len(encoded), batch_size):
+            chunk = encoded[start:start + batch_size]
+            ids, mask = pad_batch([enc for enc, _ in chunk], pad_id)  # (B, T), (B, T)
+            hidden = model.base_model(input_ids=ids.to(device), attention_mask=mask.to(device)).last_hidden_state
+            for r, (enc, labels) in enumerate(chunk):
+                for pos, y in zip(enc.positions, labels):
+                    if y is not None:
+                        feats.append(hidden[r, pos].float().cpu())  # (H,)
+                        targets.append(y)
+    return torch.stack(feats), torch.tensor(targets)
+
+
+def _fit_head(model: Any, encoded: list, cfg: PRMTrainConfig, pad_id: int, device: Any,
+              progress: Callable[[int, float], None] | None) -> tuple[list[float], float]:
+    """Head-only training (``freeze_layers=-1``): one backbone pass, then the value head alone."""
+    import torch
+    start = time.perf_counter()
+    model.eval()
+    feats, targets = _features(model, encoded, cfg.batch_size, pad_id, device)  # (N, H), (N,)
+    head = model.score
+    opt = torch.optim.AdamW(head.parameters(), lr=learning_rates(cfg)[1], weight_decay=0.0)
+    gen = torch.Generator().manual_seed(cfg.seed)
+    losses = []
+    for step in range(cfg.steps):
+        idx = torch.randint(len(targets), (min(256, len(targets)),), generator=gen)  # (b,)
+        logits = head(feats[idx].to(device, head.weight.dtype))[:, 0].float()  # (b,)
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, targets[idx].to(device))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+        if progress:
+            progress(step + 1, losses[-1])
+    return losses, time.perf_counter() - start
+
+
+def _fit(model: Any, encoded: list, cfg: PRMTrainConfig, pad_id: int, device: Any,
+         progress: Callable[[int, float], None] | None) -> tuple[list[float], float]:
+    """The optimisation loop. Returns the per-step losses and the seconds it took."""
+    import torch
+    opt = _optimizer(model, cfg)
+    rng = random.Random(cfg.seed)
+    start, losses = time.perf_counter(), []
+    model.train()
+    for step in range(cfg.steps):
+        for group in opt.param_groups:
+            group["lr"] = group.setdefault("base_lr", group["lr"]) * _lr_factor(step, cfg)
+        loss = _batch_loss(model, rng.sample(encoded, min(cfg.batch_size, len(encoded))), pad_id, device)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        opt.step()
+        losses.append(float(loss.detach()))
+        if progress:
+            progress(step + 1, losses[-1])
+        if cfg.max_minutes and time.perf_counter() - start > cfg.max_minutes * 60:
+            log.warning("prm train: stopping at step %d of %d (--max-minutes %g)", step + 1, cfg.steps,
+                        cfg.max_minutes)
+            break
+    model.eval()
+    return losses, time.perf_counter() - start
+
+
+def _train(cfg: PRMTrainConfig, progress: Callable[[int, float], None] | None, save: bool) -> TrainResult:
     from rewardkit.prm.evaluate import evaluate
     from rewardkit.prm.model import build_value_head_model, save_prm
     from rewardkit.verifiers.prm.conventions import detect_convention
     from rewardkit.verifiers.prm.scorer import PRMScorer, resolve_device
 
-    random.seed(cfg.seed)
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     train, held = load_data(cfg)
     model, tokenizer = build_value_head_model(cfg.backbone, seed=cfg.seed)
     device = resolve_device(cfg.device)
@@ -204,30 +284,11 @@ def train_prm(cfg: PRMTrainConfig, progress: Callable[[int, float], None] | None
     encoded = _encode_all(scorer, train, cfg.max_length)
     if not encoded:
         raise UsageError("no usable training example (all too long or unlabelled)")
-    opt = _optimizer(model, cfg)
-    rng = random.Random(cfg.seed)
-    start, losses, done = time.perf_counter(), [], 0
-    model.train()
-    for step in range(cfg.steps):
-        for group in opt.param_groups:
-            group["lr"] = group.setdefault("base_lr", group["lr"]) * _lr_factor(step, cfg)
-        loss = _batch_loss(model, rng.sample(encoded, min(cfg.batch_size, len(encoded))), scorer.pad_id, device)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-        opt.step()
-        losses.append(float(loss.detach()))
-        done = step + 1
-        if progress:
-            progress(done, losses[-1])
-        if cfg.max_minutes and time.perf_counter() - start > cfg.max_minutes * 60:
-            log.warning("prm train: stopping at step %d of %d (--max-minutes %g)", done, cfg.steps, cfg.max_minutes)
-            break
-    train_s = time.perf_counter() - start
-    model.eval()
+    fit = _fit_head if cfg.freeze_layers == -1 else _fit
+    losses, train_s = fit(model, encoded, cfg, scorer.pad_id, device, progress)
     t0 = time.perf_counter()
     metrics = evaluate(scorer, held, cfg.aggregate)
-    metrics.update({"train_examples": len(encoded), "held_out_examples": len(held), "optimizer_steps": done,
+    metrics.update({"train_examples": len(encoded), "held_out_examples": len(held), "optimizer_steps": len(losses),
                     "final_loss": sum(losses[-20:]) / len(losses[-20:]), "first_loss": losses[0],
                     "train_seconds": round(train_s, 2), "eval_seconds": round(time.perf_counter() - t0, 2),
                     "config": asdict(cfg)})

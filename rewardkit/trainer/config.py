@@ -85,7 +85,7 @@ class GRPOConfig:
     batch_size: Optional[int] = _f(None, "completions per step (TRL's generation batch size); if "
                                    "given it must be a multiple of num_generations and sets "
                                    "prompts_per_step = batch_size / num_generations")
-    max_new_tokens: int = _f(64, "most tokens per completion (TRL: max_completion_length)")
+    max_new_tokens: int = _f(48, "most tokens per completion (TRL: max_completion_length)")
     temperature: float = _f(0.7, "sampling temperature (log-probs use the same temperature); "
                             "below 1 because a 4-bit small model samples noise at 1.0")
     top_p: float = _f(1.0, "nucleus sampling mass")

@@ -16,10 +16,21 @@ from typing import Any
 __all__ = ["equivalent", "warm_up"]
 
 
+#: one comparison of each common shape: sympy loads much of itself lazily, on first use
+_WARM_UP = (("1", "1"), (r"\frac{1}{2}", "0.5"), (r"3\sqrt{13}", r"\sqrt{117}"),
+            ("x^2+1", "1+x^2"), ("1+2i", "2i+1"), ("(3,4]", "(3,4)"), ("(1,2)", "(1, 2)"),
+            (r"\{1,2\}", "2,1"), ("x=5", "5"), (r"\pi", r"\frac{2\pi}{2}"),
+            (r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}", r"\begin{pmatrix} 1 \\ 2 \end{pmatrix}"),
+            ("(-\\infty, 2) \\cup (3, \\infty)", "(3, \\infty) \\cup (-\\infty, 2)"))
+
+
 def warm_up() -> None:
-    """Import sympy and math-verify and run one comparison (the first one is slow)."""
+    """Import sympy and math-verify and compare one pair of each common shape, so that a new
+    worker is as fast as a long-running one (the pool does not count this time)."""
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
-    equivalent("1", "1")
+    for gold, pred in _WARM_UP:
+        equivalent(gold, pred)
+    _parse_gold.cache_clear()
 
 
 def _parse(latex: str) -> list[Any]:

@@ -80,13 +80,15 @@ def latex_clean(s: str) -> str:
     return " ".join(s.split())
 
 
-def plain(s: str) -> str:
-    """:func:`latex_clean`, then unwrap ``\\text{}``, ``\\mathrm{}``, ``\\mbox{}``, ...
+def plain(s: str, cleaned: bool = False) -> str:
+    """:func:`latex_clean` (unless ``cleaned``), then unwrap ``\\text{}``, ``\\mbox{}``, ...
 
     >>> plain(r"\\text{(C)}"), plain(r"5.4 \\text{ cents}")
     ('(C)', '5.4 cents')
     """
-    s = latex_clean(s)
+    s = s if cleaned else latex_clean(s)
+    if "{" not in s:
+        return s
     for _ in range(3):
         unwrapped = _TEXT.sub(lambda m: f" {m.group(1)} ", s)
         if unwrapped == s:
@@ -138,7 +140,7 @@ _CANON_FRAC = re.compile(r"\\frac(\d|\{[^{}]*\})(\d|\{[^{}]*\})")
 _CANON_ARG = re.compile(r"(\\sqrt|\^|_)(\w)")
 
 
-def canonical(text: str) -> str:
+def canonical(text: str, cleaned: bool = False) -> str:
     """A spelling of :func:`latex_clean` output that only drops what TeX ignores: spaces, braces
     around one-token arguments (``\\frac43``, ``\\sqrt2``, ``x^2``), one redundant pair of outer
     parentheses. Equal canonical strings are equal answers.
@@ -146,7 +148,7 @@ def canonical(text: str) -> str:
     >>> canonical(r"\\left(\\frac43 + x^2\\right)") == canonical(r"\\frac{4}{3}+x^{2}")
     True
     """
-    s = "".join(latex_clean(text).split())
+    s = "".join((text if cleaned else latex_clean(text)).split())
     s = _CANON_FRAC.sub(lambda m: "\\frac" + "".join(
         g if g.startswith("{") else "{" + g + "}" for g in m.groups()), s)
     s = _CANON_ARG.sub(lambda m: m.group(1) + "{" + m.group(2) + "}", s)
@@ -241,11 +243,11 @@ def prepare_gold(gold: str) -> Gold:
         boxes = boxed_contents(gold)
         gold = boxes[-1] if boxes else gold
     text = latex_clean(gold)
-    p = plain(gold)
+    p = plain(text, cleaned=True)
     letter = m.group(1) if (m := re.fullmatch(r"\(?([A-Z])\)?", p)) else None
     return Gold(text=text, plain=p, number=read_number(p), letter=letter,
                 word=None if letter else read_word(p), single=not _NOT_SINGLE.search(p),
-                canon=canonical(text), value=None if has_degrees(gold) else evaluate(text))
+                canon=canonical(text, cleaned=True), value=None if has_degrees(gold) else evaluate(text))
 
 
 def has_degrees(raw: str) -> bool:

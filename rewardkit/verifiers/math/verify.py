@@ -30,7 +30,7 @@ from rewardkit.verifiers.math.evaluate import compare, evaluate
 from rewardkit.verifiers.math.normalize import (Gold, as_column, canonical, has_degrees,
                                                 latex_clean, plain, prepare_gold, read_letter,
                                                 read_number, read_word)
-from rewardkit.verifiers.math.numbers import numbers_equal
+from rewardkit.verifiers.math.numbers import numbers_equal, parse_number
 from rewardkit.verifiers.pool import Outcome, TimeoutPool
 from rewardkit.verifiers.verdict import Verdict
 
@@ -87,7 +87,11 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
     """Decide one extracted answer without sympy when possible; else say which job decides it."""
     if len(answer) > config.max_answer_chars:
         return _Check(False, f"answer too long ({len(answer)} chars)", "guard")
-    text, p = latex_clean(answer), plain(answer)
+    if gold.number is not None and _PLAIN_NUMBER.fullmatch(answer):  # the common case, fast
+        return _Check(numbers_equal(gold.number, parse_number(answer), config.decimal_digits),
+                      "", "number")
+    text = latex_clean(answer)
+    p = plain(text, cleaned=True)
     if gold.single and (why := hedge_reason(p)):
         return _Check(False, why, "guard")
     if question and _echoes(text, gold, question):
@@ -104,7 +108,7 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
             return _Check(False, "no number in the answer", "number")
     if gold.word is not None:
         return _Check(read_word(p) == gold.word, "", "word")
-    if text == gold.text or p == gold.plain or canonical(text) == gold.canon:
+    if text == gold.text or p == gold.plain or canonical(text, cleaned=True) == gold.canon:
         return _Check(True, "", "string")
     if why := resource_reason(text, gold.text):
         return _Check(False, why, "guard")
@@ -115,15 +119,17 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
     return _Check(None, "", "sympy", job=(gold.text, as_column(text, gold.text)))
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?")
 _OPERATION = re.compile(r"[-+*/^!]|\\(?:frac|sqrt|cdot|times|div|binom)(?![a-zA-Z])")
 
 
 def _echoes(text: str, gold: Gold, question: str) -> bool:
     """The answer is an expression copied from the question, not the gold's own spelling
     (``Factor ab+5b+2a+10`` answered by ``ab+5b+2a+10``): no work was done."""
-    canon = canonical(text)
-    return (len(canon) >= 6 and canon != gold.canon and bool(_OPERATION.search(canon.lstrip("-")))
-            and canon in question)
+    if len(text) < 6 or not _OPERATION.search(text.lstrip("-")):
+        return False
+    canon = canonical(text, cleaned=True)
+    return len(canon) >= 6 and canon != gold.canon and canon in question
 
 
 @functools.lru_cache(maxsize=4096)

@@ -15,7 +15,7 @@ from rewardkit.core.errors import UsageError
 from rewardkit.verifiers.prm.conventions import Convention, detect_convention, format_input
 from rewardkit.verifiers.prm.steps import strip_markers
 
-__all__ = ["Encoded", "PRMScorer", "load_scorer", "resolve_device"]
+__all__ = ["Encoded", "PRMScorer", "load_scorer", "pad_batch", "resolve_device"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,18 @@ class Encoded:
 
     ids: list[int]
     positions: list[int]
+
+
+def pad_batch(batch: Sequence[Encoded], pad_id: int) -> tuple[Any, Any]:
+    """Right-padded ``input_ids`` and ``attention_mask`` tensors, both (B, T)."""
+    import torch
+    width = max(len(e.ids) for e in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)  # (B, T)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)  # (B, T)
+    for row, enc in enumerate(batch):
+        ids[row, :len(enc.ids)] = torch.tensor(enc.ids)
+        mask[row, :len(enc.ids)] = 1
+    return ids, mask
 
 
 def resolve_device(device: str = "auto") -> str:
@@ -125,12 +137,7 @@ class PRMScorer:
     def score_encoded(self, batch: Sequence[Encoded]) -> list[list[float]]:
         """Score already-encoded solutions in one forward pass (right padding)."""
         import torch
-        width = max(len(e.ids) for e in batch)
-        ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)  # (B, T)
-        mask = torch.zeros((len(batch), width), dtype=torch.long)  # (B, T)
-        for row, enc in enumerate(batch):
-            ids[row, :len(enc.ids)] = torch.tensor(enc.ids)
-            mask[row, :len(enc.ids)] = 1
+        ids, mask = pad_batch(batch, self.pad_id)  # (B, T), (B, T)
         rows = torch.tensor([r for r, e in enumerate(batch) for _ in e.positions])  # (N,)
         cols = torch.tensor([p for e in batch for p in e.positions])  # (N,)
         with torch.inference_mode():
@@ -170,6 +177,9 @@ class PRMScorer:
         from transformers import AutoConfig, AutoTokenizer
         _check_local(name_or_path)
         name_or_path = os.path.expanduser(name_or_path)
+        from transformers.utils import logging as hf_logging
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a reward loading its model should not draw on stderr
         try:
             config = AutoConfig.from_pretrained(name_or_path, trust_remote_code=trust_remote_code)
             conv = detect_convention(config, convention, marker)
@@ -182,6 +192,9 @@ class PRMScorer:
             raise
         except Exception as exc:  # noqa: BLE001 - any loading failure is a configuration problem
             raise UsageError(f"cannot load PRM {name_or_path!r}: {type(exc).__name__}: {exc}") from None
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         model.to(dev).eval()
         return cls(model, tokenizer, conv, batch_size=batch_size, max_length=max_length)
 

@@ -28,6 +28,14 @@ def verify_steps(scorer: PRMScorer, prompts: Sequence[Any] | None, completions: 
         ``details["unscored_steps"]`` counts the steps past the PRM's ``max_length`` (they have no
         score); ``correct`` is None when there is no step or some step went unscored; ``error``
         is set when the solution could not be scored at all (e.g. the forward pass failed).
+
+    >>> import tempfile
+    >>> from rewardkit.prm.tiny import save_tiny_prm
+    >>> from rewardkit.verifiers.prm.scorer import load_scorer
+    >>> scorer = load_scorer(save_tiny_prm("value_head", tempfile.mkdtemp() + "/prm"))
+    >>> v, empty = verify_steps(scorer, ["Start with 2. Add 3."], ["2 + 3 = 5\\n\\nThe answer is 5.", ""])
+    >>> v.details["steps"], len(v.details["step_scores"]), empty.correct, empty.details
+    (2, 2, None, {'steps': 0})
     """
     start = time.perf_counter()
     prompts = list(prompts) if prompts is not None else [None] * len(completions)

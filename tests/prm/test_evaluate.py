@@ -1,0 +1,53 @@
+"""AUROC and best-of-N reranking."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from rewardkit.prm.data import StepExample
+from rewardkit.prm.evaluate import auroc, best_of_n
+
+
+def _pairwise(scores, labels):
+    pos = [s for s, y in zip(scores, labels) if y >= 0.5]
+    neg = [s for s, y in zip(scores, labels) if y < 0.5]
+    return sum((p > n) + 0.5 * (p == n) for p in pos for n in neg) / (len(pos) * len(neg))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auroc_equals_the_pairwise_definition(seed):
+    rng = random.Random(seed)
+    scores = [rng.choice([0.1, 0.2, 0.5, 0.7, rng.random()]) for _ in range(60)]   # with ties
+    labels = [rng.random() < 0.4 for _ in scores]
+    assert auroc(scores, labels) == pytest.approx(_pairwise(scores, labels))
+
+
+@pytest.mark.parametrize("scores,labels,expected", [
+    ([0.9, 0.8, 0.1], [1, 1, 0], 1.0),     # perfect
+    ([0.1, 0.2, 0.9], [1, 1, 0], 0.0),     # inverted
+    ([0.5, 0.5, 0.5], [1, 0, 1], 0.5),     # all tied
+    ([0.5, 0.6], [1, 1], None),            # one class only
+])
+def test_auroc_cases(scores, labels, expected):
+    assert auroc(scores, labels) == expected
+
+
+def _cand(group, ok):
+    return StepExample("p", ["s"], [float(ok)], group=group, final_correct=ok)
+
+
+def test_best_of_n_picks_the_highest_aggregate_per_group():
+    ex = [_cand("a", True), _cand("a", False), _cand("b", False), _cand("b", True), _cand("c", False),
+          _cand("c", False)]
+    scores = [[0.7, 0.7], [0.99, 0.2, 0.95], [0.3], [0.6], [0.5], [0.4]]
+    res = best_of_n(ex, scores, "min")
+    assert res["accuracy"] == pytest.approx(2 / 3)      # a: 0.7 > 0.2, b: 0.6 > 0.3, c: none right
+    assert res["random"] == pytest.approx(1 / 3) and res["oracle"] == pytest.approx(2 / 3)
+    assert res["gain"] == pytest.approx(1 / 3) and res["groups"] == 3 and res["n"] == 2
+    assert best_of_n(ex, scores, "last")["accuracy"] == pytest.approx(1 / 3)   # a: 0.95 > 0.7 picks wrong
+    assert best_of_n(ex, scores, "mean")["accuracy"] == pytest.approx(1 / 3)   # a: 0.713 > 0.7 picks wrong
+
+
+def test_best_of_n_without_groups_is_none():
+    assert best_of_n([_cand("a", True)], [[0.5]]) is None
