@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -18,8 +17,6 @@ from rewardkit.benchmarks.suite import Suite, Task
 
 __all__ = ["SuiteRun", "generate", "score", "program_for", "answer_of", "run_generated",
            "run_completions", "chat_prompt"]
-
-log = logging.getLogger("rewardkit")
 
 Advance = Callable[[int], None]
 

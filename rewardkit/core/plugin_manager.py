@@ -102,7 +102,7 @@ class RewardkitPluginManager(pluggy.PluginManager):
         An implementation that raises is logged with the plugin's name and skipped.
         """
         caller = getattr(self.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order (pluggy *calls* them LIFO)
             try:
                 items = impl.function(**{a: kwargs[a] for a in impl.argnames})
             except Exception as exc:  # noqa: BLE001

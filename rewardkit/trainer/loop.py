@@ -61,6 +61,9 @@ class GRPOTrainer:
         self.output_dir, resume_dir = prepare_output_dir(g.run, self.dist)
         if self.dist.is_main:
             write_config(self.output_dir, g.to_dict())
+        self._threads_before = torch.get_num_threads()
+        if g.run.num_threads:
+            torch.set_num_threads(g.run.num_threads)  # restored when train() returns
         random.seed(g.run.seed)
         torch.manual_seed(g.run.seed)
         self._build(resume_dir)
@@ -129,6 +132,7 @@ class GRPOTrainer:
                         self.save()
                         saved_at = self.step
         finally:
+            torch.set_num_threads(self._threads_before)
             pool.close()
             if held_pool:
                 held_pool.close()

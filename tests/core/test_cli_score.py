@@ -110,3 +110,14 @@ def test_help_has_examples(capsys):
     with pytest.raises(SystemExit):
         main(["score", "--help"])
     assert "examples:" in capsys.readouterr().out
+
+
+def test_output_file_gets_normal_permissions(toy_site, tmp_path):
+    inp = write_rows(tmp_path / "in.jsonl", [{"completion": "yes"}])
+    out = tmp_path / "out.jsonl"
+    old = os.umask(0o022)
+    try:
+        assert main(["score", "--reward", "toy_contains", "--input", str(inp), "--output", str(out), "--quiet"]) == 0
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644

@@ -110,3 +110,23 @@ def test_unknown_option_lists_the_options(make_dist):
         reg.create("toy_contains", {"wrd": "x"})
     with pytest.raises(UsageError, match="bad value 'lots' for option 'bonus'"):
         reg.create("toy_contains", {"bonus": "lots"})
+
+
+def test_collect_yields_in_registration_order():
+    from rewardkit.core.plugin_manager import RewardkitPluginManager
+    from rewardkit import hookimpl
+
+    class First:
+        @hookimpl
+        def rewardkit_rewards(self):
+            return ["a"]
+
+    class Second:
+        @hookimpl
+        def rewardkit_rewards(self):
+            return ["b"]
+
+    pm = RewardkitPluginManager()
+    pm.add_plugin(First(), "first")
+    pm.add_plugin(Second(), "second")
+    assert list(pm.collect("rewardkit_rewards")) == [("first", "a"), ("second", "b")]

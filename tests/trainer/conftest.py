@@ -9,13 +9,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import trainer_rewards  # noqa: E402
+import trainer_helpers  # noqa: E402
 
 from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager  # noqa: E402
-
-#: flags every tiny run shares: small, fast, no system prompt (the char tokenizer is tiny)
-TINY_FLAGS = ["--system-prompt", "", "--max-new-tokens", "8", "--no-progress", "--held-out-size", "8",
-              "--micro-batch-size", "0"]
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +25,6 @@ def tiny_model(tmp_path_factory) -> str:
 def test_rewards():
     """The test rewards (char_a, exact_match, flaky, killer) in the process-wide plugin manager."""
     reset_plugin_manager()
-    get_plugin_manager().add_plugin(trainer_rewards, "trainer-test-rewards")
+    get_plugin_manager().add_plugin(trainer_helpers, "trainer-test-rewards")
     yield
     reset_plugin_manager()

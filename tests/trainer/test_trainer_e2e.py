@@ -11,7 +11,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from conftest import HERE, TINY_FLAGS
+from trainer_helpers import HERE, TINY_FLAGS
 from rewardkit.trainer.cli import main
 from rewardkit.trainer.metrics import read_metrics
 

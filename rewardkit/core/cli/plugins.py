@@ -48,10 +48,13 @@ def _tables(plugins: list[dict], rewards: list[dict]) -> None:
         t.add_row(p["name"], p["dist"], p["version"], status, ", ".join(p["rewards"]))
     console.print(t)
     r = Table(title="rewards")
-    for col in ("reward", "plugin", "range", "columns", "status", "description"):
-        r.add_column(col)
+    cells = [(e["name"], e["plugin"], f"[{e['range'][0]:g}, {e['range'][1]:g}]",
+              ", ".join(e["columns"]) or "-", e["status"]) for e in rewards]
+    for i, col in enumerate(("reward", "plugin", "range", "columns", "status")):
+        r.add_column(col, min_width=min(40, max([len(col), *(len(c[i]) for c in cells)])))
+    r.add_column("description", overflow="ellipsis", no_wrap=True, ratio=1)
     for e in rewards:
         status = e["status"] if e["status"] == "available" else f"[yellow]{e['status']}[/yellow]"
         r.add_row(e["name"], e["plugin"], f"[{e['range'][0]:g}, {e['range'][1]:g}]",
-                  ", ".join(e["columns"]) or "-", status, e["description"])
+                  ", ".join(e["columns"]) or "-", status, e["description"].replace("``", ""))
     console.print(r)

@@ -1,10 +1,17 @@
-"""Small reward plugins for trainer tests, registered by hand (no entry point)."""
+"""Helpers of the trainer tests: reward plugins registered by hand (no entry point), shared flags."""
 from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 from rewardkit import hookimpl, reward
+
+HERE = Path(__file__).resolve().parent
+#: flags every tiny run shares: small, fast, no system prompt (the char tokenizer is tiny), one
+#: torch thread (a tiny model gains nothing from two, and a busy machine punishes them)
+TINY_FLAGS = ["--system-prompt", "", "--max-new-tokens", "8", "--no-progress", "--held-out-size", "8",
+              "--micro-batch-size", "0", "--num-threads", "1"]
 
 _calls = {"n": 0}
 
