@@ -88,12 +88,21 @@ def run_bench(cfg: BenchConfig, *, progress_enabled: bool | None = None,
     """
     from functools import partial
 
-    from rewardkit.core.compose import load_reward
+    from rewardkit.core.execution import get_executor
     from rewardkit.core.progress import progress as _progress
 
     progress = partial(_progress, enabled=progress_enabled)
     suites = {name: get_suite(name) for name in cfg.suites}
-    rewards = {name: load_reward(s.reward) for name, s in suites.items()}  # fail before generating
+    with get_executor(cfg.executor) as executor:
+        return _run(cfg, suites, executor, progress, model_loader)
+
+
+def _run(cfg: BenchConfig, suites: dict[str, Suite], executor: Any, progress: Any,
+         model_loader: ModelLoader) -> tuple[list[SuiteRun], dict[str, Path]]:
+    from rewardkit.core.compose import load_reward
+
+    # every reward is loaded (and bound to the executor) before generating: a bad spec fails first
+    rewards = {name: executor.bind(load_reward(s.reward)) for name, s in suites.items()}
     # every suite's data is loaded before any model runs: a missing file fails in seconds
     tasks = {name: _suite_tasks(s, cfg, everything=False) for name, s in suites.items()} if cfg.models else {}
     runs = _completion_runs(cfg, suites, rewards, progress)

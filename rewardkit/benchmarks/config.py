@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rewardkit.core.execution import EXECUTOR_HELP
+
 __all__ = ["BenchConfig"]
 
 
@@ -42,6 +44,7 @@ class BenchConfig:
     fresh: bool = field(default=False, metadata={"help": "ignore cached generations and generate again"})
     device: str = field(default="auto", metadata={"help": "auto, cpu, cuda, cuda:1, ..."})
     dtype: str = field(default="auto", metadata={"help": "auto, float32, bfloat16 or float16"})
+    executor: str = field(default="local", metadata={"help": EXECUTOR_HELP, "metavar": "EXECUTOR"})
 
     def __post_init__(self) -> None:
         self.suites = [s.strip() for item in self.suites for s in item.split(",") if s.strip()]

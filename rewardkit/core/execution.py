@@ -27,7 +27,7 @@ from rewardkit.core.errors import UsageError
 if TYPE_CHECKING:  # pragma: no cover
     from rewardkit.core.compose import BatchResult, ComposedReward
 
-__all__ = ["Executor", "LocalExecutor", "get_executor", "add_executor_arguments", "executor_from_args"]
+__all__ = ["Executor", "BoundReward", "LocalExecutor", "get_executor", "add_executor_arguments", "executor_from_args"]
 
 EXECUTOR_HELP = ("where verification runs: 'local' (this process), 'ray' (RAY_ADDRESS, a running local "
                  "cluster, or a new local instance), 'ray://HOST:PORT' (Ray Client) or 'ray:ADDRESS'")
@@ -51,6 +51,11 @@ class Executor:
         prompts, completions, columns, groups = rows_to_batch(rows)
         return self.score(reward, prompts, completions, columns, groups)
 
+    def bind(self, reward: ComposedReward) -> BoundReward:
+        """``reward`` with its ``score`` routed through this executor (everything else unchanged),
+        for code that calls ``reward.score(...)`` and should not care where scoring runs."""
+        return BoundReward(reward, self)
+
     def close(self) -> None:
         """Release what this executor started (a Ray instance it created)."""
 
@@ -59,6 +64,21 @@ class Executor:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+class BoundReward:
+    """A ComposedReward whose ``score`` runs on an executor; other attributes pass through."""
+
+    def __init__(self, reward: ComposedReward, executor: Executor) -> None:
+        self.reward, self.executor = reward, executor
+
+    def score(self, prompts: Sequence[Any] | None, completions: Sequence[Any],
+              columns: Mapping[str, Sequence[Any]] | None = None,
+              groups: Sequence[Any] | None = None) -> BatchResult:
+        return self.executor.score(self.reward, prompts, completions, columns, groups)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.reward, name)
 
 
 class LocalExecutor(Executor):

@@ -97,3 +97,25 @@ def test_rewardkit_score_with_ray_executor(toy_rewards, ray_local, tmp_path, cap
     assert (tmp_path / "ray.jsonl").read_text() == (tmp_path / "local.jsonl").read_text()
     assert main([*base, "--ray-chunk-size", "2"]) == 2
     assert "--ray-chunk-size needs --executor ray" in capsys.readouterr().err
+
+
+def test_rewardkit_bench_with_ray_executor_matches_local(ray_local, tmp_path):
+    """`rewardkit bench --executor ray` verifies (here: sandboxed HumanEval code) as Ray tasks."""
+    from rewardkit.benchmarks.data import load_tasks
+    from rewardkit.benchmarks.suites import HUMANEVAL
+
+    tasks = load_tasks(HUMANEVAL, limit=4)
+    rows = [{"id": t.id, "completion": t.row["canonical_solution"]} for t in tasks]
+    rows += [{"id": t.id, "completion": "    return None\n"} for t in tasks[:2]]
+    path = tmp_path / "he.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    results = {}
+    for executor in ("local", "ray"):
+        out = tmp_path / executor
+        argv = ["bench", "--suite", "humaneval", "--completions", str(path), "--output-dir", str(out),
+                "--quiet", "--executor", executor]
+        assert main(argv) == 0
+        results[executor] = json.loads((out / "results.json").read_text())["results"][0]["metrics"]
+    assert results["ray"] == results["local"]
+    assert results["ray"]["accuracy"] == pytest.approx((0.5 + 0.5 + 1 + 1) / 4)  # two tasks 1 of 2 right
+    assert results["ray"]["errors"] == 0
