@@ -18,8 +18,9 @@ Each (model, trainer, repeat) runs in its own subprocess, alternating rewardkit 
 (``ru_maxrss``) is per trainer and the two see the same machine load over time. A step is timed
 from its start to the end of its optimizer update (TRL: ``on_step_begin`` to ``on_step_end``;
 rewardkit: the ``time_step`` it logs); the first ``--warmup`` steps are dropped and the median of
-the rest is reported. The machine this runs on is usually shared and noisy: compare ratios, not
-seconds, and repeat when in doubt.
+the rest is reported. The step-time ratio is the median over repeats of (rewardkit run r) / (TRL run
+r), two runs back to back under about the same load. The machine this runs on is usually shared
+and noisy: compare ratios, not seconds, and repeat when in doubt.
 """
 from __future__ import annotations
 
@@ -122,8 +123,10 @@ def run_trl(model: str, name: str, steps: int, out: Path, seed: int) -> list[flo
 
 
 def worker(argv: list[str]) -> None:
-    framework, name, model, steps, out, seed = argv
+    framework, name, model, steps, out, seed, threads = argv
     import torch
+
+    torch.set_num_threads(int(threads))
     from transformers.utils import logging as hf_logging
 
     hf_logging.set_verbosity_error()
@@ -136,8 +139,10 @@ def worker(argv: list[str]) -> None:
 
 
 # --- driver ------------------------------------------------------------------------------------------
-def _spawn(framework: str, name: str, model: str, steps: int, out: Path, seed: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", framework, name, model, str(steps), str(out), str(seed)]
+def _spawn(framework: str, name: str, model: str, steps: int, out: Path, seed: int,
+           threads: int) -> dict:
+    cmd = [sys.executable, __file__, "--worker", framework, name, model, str(steps), str(out),
+           str(seed), str(threads)]
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "WANDB_DISABLED": "true"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -146,22 +151,27 @@ def _spawn(framework: str, name: str, model: str, steps: int, out: Path, seed: i
     return json.loads(lines[-1][len("RESULT "):])
 
 
-def compare(name: str, steps: int, warmup: int, repeat: int, work: Path) -> dict:
+def compare(name: str, steps: int, warmup: int, repeat: int, work: Path, threads: int) -> dict:
     model = _model_path(name, work)
-    res: dict[str, dict] = {"rewardkit": {"times": [], "rss": []}, "trl": {"times": [], "rss": []}}
+    res: dict[str, dict] = {fw: {"times": [], "medians": [], "rss": []} for fw in ("rewardkit", "trl")}
     for r in range(repeat):
         order = ("rewardkit", "trl") if r % 2 == 0 else ("trl", "rewardkit")
         for fw in order:
-            got = _spawn(fw, name, model, steps, work / f"{name}-{fw}-{r}", seed=r)
-            res[fw]["times"] += got["times"][warmup:]
+            got = _spawn(fw, name, model, steps, work / f"{name}-{fw}-{r}", seed=r, threads=threads)
+            timed = got["times"][warmup:]
+            res[fw]["times"] += timed
+            res[fw]["medians"].append(statistics.median(timed))
             res[fw]["rss"].append(got["peak_rss_mib"])
-            print(f"  {name:8s} {fw:9s} run {r + 1}: median step {statistics.median(got['times'][warmup:]):.3f}s"
-                  f"  peak RSS {got['peak_rss_mib']:.0f} MiB", flush=True)
+            print(f"  {name:8s} {fw:9s} run {r + 1}: median step {statistics.median(timed):.3f}s"
+                  f"  peak RSS {got['peak_rss_mib']:.0f} MiB  (load {os.getloadavg()[0]:.1f})", flush=True)
     rk, trl = res["rewardkit"], res["trl"]
     out = {"model": name, "settings": SETTINGS[name], "steps_timed_per_run": steps - warmup,
+           "runs_per_trainer": repeat,
            "rewardkit_step_s": statistics.median(rk["times"]), "trl_step_s": statistics.median(trl["times"]),
            "rewardkit_rss_mib": max(rk["rss"]), "trl_rss_mib": max(trl["rss"])}
-    out["step_ratio"] = out["rewardkit_step_s"] / out["trl_step_s"]
+    # the ratio of each back-to-back pair of runs (same machine load), then their median
+    out["pair_ratios"] = [a / b for a, b in zip(rk["medians"], trl["medians"])]
+    out["step_ratio"] = statistics.median(out["pair_ratios"])
     out["rss_ratio"] = out["rewardkit_rss_mib"] / out["trl_rss_mib"]
     out["target_step_ratio"] = TARGETS[name]
     return out
@@ -177,19 +187,22 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=6, help="steps per run (first --warmup not timed)")
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=2, help="runs per trainer, alternating order")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads of both trainers (on a "
+                    "busy shared machine more threads than free cores thrash)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rk-perf-"))
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(a shared machine: figures are noisy; compare the ratios)")
-    results = [compare(m.strip(), args.steps, args.warmup, args.repeat, work)
+    results = [compare(m.strip(), args.steps, args.warmup, args.repeat, work, args.threads)
                for m in args.models.split(",") if m.strip()]
-    print(f"\n{'model':8s} {'rewardkit s/step':>16s} {'TRL s/step':>11s} {'ratio':>6s} {'target':>6s}"
+    print(f"\n{'model':8s} {'rewardkit s/step':>16s} {'TRL s/step':>11s} {'ratio*':>6s} {'target':>6s}"
           f" {'rk RSS MiB':>10s} {'TRL RSS MiB':>11s} {'ratio':>6s}")
     for r in results:
         print(f"{r['model']:8s} {r['rewardkit_step_s']:16.3f} {r['trl_step_s']:11.3f} {r['step_ratio']:6.2f}"
               f" {r['target_step_ratio']:6.2f} {r['rewardkit_rss_mib']:10.0f} {r['trl_rss_mib']:11.0f}"
               f" {r['rss_ratio']:6.2f}")
+    print("* median of the per-repeat ratios (each pair of runs back to back); s/step: pooled medians")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))

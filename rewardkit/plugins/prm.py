@@ -5,7 +5,7 @@ Spec examples::
     prm(model=runs/prm)                                  min over steps, in [0, 1]
     math+prm(model=runs/prm,aggregate=min):0.2           a bounded shaping term beside correctness
     prm(model=Qwen/Qwen2.5-Math-PRM-7B,trust_remote_code=true)
-    prm(model=runs/prm,shaping=clip,eta=0.6)             in [-0.6, 0]: extra steps never pay
+    prm(model=runs/prm,shaping=clip,eta=0.6)             in [-0.6, 0]: extra steps never pay (with min)
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ class PRMOptions:
     convention: Literal["auto", "token_classifier", "step_tag", "value_head"] = field(default="auto", metadata={
         "help": "how the PRM reads steps; auto decides from the model's config"})
     aggregate: Literal["min", "prod", "last", "mean"] = field(default="min", metadata={
-        "help": "how step values become one value (min and last resist step farming; mean does not)"})
+        "help": "how step values become one value (min resists step farming; last and mean do not)"})
     shaping: Literal["none", "clip", "delta"] = field(default="none", metadata={
         "help": "per-step shaping before aggregation: clip = min(r - eta, 0), delta = r_i - r_(i-1)"})
     eta: float = field(default=0.5, metadata={"help": "threshold of shaping=clip, in [0, 1]"})
@@ -65,14 +65,16 @@ class PRMReward(Reward):
     not applicable (None). Steps past ``max_length`` tokens cannot be verified and score 0
     (``details["unscored_steps"]`` counts them), so overlong output never earns more.
 
-    >>> PRMReward(model="runs/prm", aggregate="last").value_range
-    (0.0, 1.0)
+    >>> PRMReward.value_range, PRMReward(model="runs/prm", aggregate="last").value_range
+    ((-1.0, 1.0), (0.0, 1.0))
     >>> PRMReward(model="runs/prm", shaping="clip", eta=0.3).value_range
     (-0.3, 0.0)
     """
 
     name = "prm"
     Options = PRMOptions
+    #: every setting's range (shaping=delta reaches -1); an instance narrows it to its own options'
+    value_range = (-1.0, 1.0)
     requires = ("torch", "transformers")
     extra = "train"
 

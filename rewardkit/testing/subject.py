@@ -86,6 +86,11 @@ class Subject:
     def cls(self) -> type[Reward]:
         return self.entry.cls
 
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The declared range of this case's instance (options may narrow the class's range)."""
+        return tuple(self.make().value_range)  # type: ignore[return-value]
+
     def check_available(self) -> None:
         if self.entry.claimed_by:
             raise ConformanceError(f"reward {self.name!r}: {self.entry.status}")

@@ -191,6 +191,11 @@ class RunConfig:
             raise ValueError("save_every, save_total_limit, eval_every and num_threads must be >= 0")
         if self.overopt_window < 2:
             raise ValueError("overopt_window must be >= 2")
+        trackers = {t.strip() for t in self.report_to.split(",") if t.strip()}
+        unknown = trackers - {"none", "tensorboard", "wandb", "trackio"}
+        if unknown:
+            raise ValueError(f"--report-to: unknown tracker(s) {', '.join(sorted(unknown))}; "
+                             "choose none, tensorboard, wandb or trackio")
 
 
 SECTIONS: dict[str, type] = {"model": ModelConfig, "data": DataConfig, "grpo": GRPOConfig,

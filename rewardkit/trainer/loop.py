@@ -30,8 +30,7 @@ from rewardkit.trainer.loss import LossConfig, Totals
 from rewardkit.trainer.metrics import MetricsWriter, accuracy_label, length_metrics, reward_metrics
 from rewardkit.trainer.policy import Reference, load_policy, make_optimizer, make_scheduler, unwrap
 from rewardkit.trainer.progress import StepProgress
-from rewardkit.trainer.rollout import (RewardPool, Rollout, concat_rollouts, select_groups,
-                                       start_rollout)
+from rewardkit.trainer.rollout import RewardPool, Rollout, dynamic_rollout, start_rollout
 from rewardkit.trainer.runinfo import prepare_output_dir, write_config
 from rewardkit.trainer.update import fill_logps, make_micro_batches, run_update
 
@@ -77,24 +76,29 @@ class GRPOTrainer:
     # --- setup -------------------------------------------------------------------------------
     def _build(self, resume_dir: Path | None) -> None:
         g = self.cfg
-        self.model, self.tokenizer = load_policy(g.model, self.device, str(resume_dir) if resume_dir else None)
-        need_ref = g.grpo.beta > 0 or g.run.eval_every > 0
-        self.reference = Reference(self.model, g.model, self.device, resume_dir is not None) if need_ref else None
+        resume = str(resume_dir) if resume_dir else None
+        self.model, self.tokenizer = load_policy(g.model, self.device, resume)
+        self.reference = None
+        if g.grpo.beta > 0 or g.run.eval_every > 0:  # KL penalty, or sqrt(KL) at evaluations
+            self.reference = Reference(self.model, g.model, self.device, resumed=resume is not None)
         if self.dist.enabled:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.dist.local_rank] if self.device.startswith("cuda") else None
             self.model = DDP(self.model, device_ids=ids)
-        self.generator = HFGenerator(unwrap(self.model), self.tokenizer, seed=g.run.seed * 1000 + self.dist.rank,
+        self.generator = HFGenerator(unwrap(self.model), self.tokenizer,
+                                     seed=g.run.seed * 1000 + self.dist.rank,
                                      use_chat_template=g.model.use_chat_template)
         self.source = build_source(g.data, g.run.seed, (self.dist.rank, self.dist.world_size))
         self.optimizer = make_optimizer(self.model, g.optim)
-        self.scheduler = make_scheduler(self.optimizer, g.optim, g.run.max_steps * g.grpo.num_iterations)
-        self.gen_cfg = GenerationConfig(max_new_tokens=g.grpo.max_new_tokens, num_generations=g.grpo.num_generations,
-                                        temperature=g.grpo.temperature, top_p=g.grpo.top_p, top_k=g.grpo.top_k)
-        self.loss_cfg = LossConfig(g.grpo.loss_type, g.grpo.epsilon, g.grpo.eps_high,
-                                   g.grpo.importance_sampling_level, g.grpo.beta, g.grpo.kl_estimator,
-                                   g.grpo.max_new_tokens)
+        self.scheduler = make_scheduler(self.optimizer, g.optim,
+                                        g.run.max_steps * g.grpo.num_iterations)
+        p = g.grpo
+        self.gen_cfg = GenerationConfig(max_new_tokens=p.max_new_tokens, top_k=p.top_k,
+                                        num_generations=p.num_generations,
+                                        temperature=p.temperature, top_p=p.top_p)
+        self.loss_cfg = LossConfig(p.loss_type, p.epsilon, p.eps_high, p.importance_sampling_level,
+                                   p.beta, p.kl_estimator, p.max_new_tokens)
 
     def _evaluator(self, pool: RewardPool, held_pool: RewardPool | None) -> Evaluator:
         g = self.cfg
@@ -108,37 +112,45 @@ class GRPOTrainer:
     def train(self) -> dict[str, Any]:
         """Run to ``max_steps`` (or an over-optimization stop); return the run's summary."""
         g = self.cfg.run
-        writer = MetricsWriter(self.output_dir, g.report_to, self.cfg.to_dict(),
-                               resume_step=self.step if self.step else None) if self.dist.is_main else None
+        writer = None
+        if self.dist.is_main:
+            writer = MetricsWriter(self.output_dir, g.report_to, self.cfg.to_dict(),
+                                   resume_step=self.step if self.step else None)
         pool = RewardPool(self.reward, self.cfg.grpo.reward_workers)
         held_pool = RewardPool(self.held_out_reward, 1) if self.held_out_reward else None
-        evaluator, stopped, saved_at = self._evaluator(pool, held_pool), False, None
         try:
             with StepProgress(g.max_steps, self.step, enabled=g.progress and self.dist.is_main) as prog:
                 for warning in (writer.warnings if writer else []):
                     prog.message(warning)
-                if self.step == 0 and g.eval_every and self.source.held_out:
-                    self._emit(writer, prog, {"step": 0, **self._evaluate(evaluator, prog)})
-                while self.step < g.max_steps and not stopped:
-                    metrics = self._train_step(pool)
-                    self.step += 1
-                    metrics = {"step": self.step, **metrics}
-                    if g.eval_every and self.source.held_out and (
-                            self.step % g.eval_every == 0 or self.step == g.max_steps):
-                        metrics.update(self._evaluate(evaluator, prog))
-                        stopped = self._on_alarm(metrics, prog)
-                    self._emit(writer, prog, metrics)
-                    if (g.save_every and self.step % g.save_every == 0) or self.step == g.max_steps or stopped:
-                        self.save()
-                        saved_at = self.step
+                saved_at, stopped = self._run(writer, prog, pool, self._evaluator(pool, held_pool))
         finally:
             torch.set_num_threads(self._threads_before)
-            pool.close()
-            if held_pool:
-                held_pool.close()
-            if writer:
-                writer.close()
+            for p in (pool, held_pool, writer):
+                if p is not None:
+                    p.close()
         return self._finish(saved_at, stopped)
+
+    def _run(self, writer: MetricsWriter | None, prog: StepProgress, pool: RewardPool,
+             evaluator: Evaluator) -> tuple[int | None, bool]:
+        """The steps; returns the step of the last checkpoint and whether the monitor stopped us."""
+        g = self.cfg.run
+        evaluating = bool(g.eval_every and self.source.held_out)
+        if self.step == 0 and evaluating:
+            self._emit(writer, prog, {"step": 0, **self._evaluate(evaluator, prog)})
+        saved_at, stopped = None, False
+        while self.step < g.max_steps and not stopped:
+            metrics = self._train_step(pool)
+            self.step += 1
+            metrics = {"step": self.step, **metrics}
+            last = self.step == g.max_steps
+            if evaluating and (self.step % g.eval_every == 0 or last):
+                metrics.update(self._evaluate(evaluator, prog))
+                stopped = self._on_alarm(metrics, prog)
+            self._emit(writer, prog, metrics)
+            if (g.save_every and self.step % g.save_every == 0) or last or stopped:
+                self.save()
+                saved_at = self.step
+        return saved_at, stopped
 
     def _emit(self, writer: MetricsWriter | None, prog: StepProgress, metrics: dict[str, Any]) -> None:
         if writer is not None:
@@ -162,16 +174,16 @@ class GRPOTrainer:
         return action == "stop"
 
     def _finish(self, saved_at: int | None, stopped: bool) -> dict[str, Any]:
+        last = self.output_dir / f"checkpoint-{saved_at}" if saved_at else None
         summary: dict[str, Any] = {"output_dir": str(self.output_dir), "steps": self.step,
-                                   "stopped_by_monitor": stopped,
-                                   "checkpoint": str(self.output_dir / f"checkpoint-{saved_at}") if saved_at else None,
+                                   "stopped_by_monitor": stopped, "checkpoint": last and str(last),
                                    "reward_errors": dict(self.reward.error_counts)}
         if self.monitor is not None:
             summary["overoptimization"] = self.monitor.summary()
-        if self.dist.is_main and self.cfg.run.plots:
+        if self.dist.is_main and (self.output_dir / "metrics.jsonl").is_file():
             from rewardkit.trainer.report import write_report
 
-            summary.update(write_report(self.output_dir, extra=summary))
+            summary.update(write_report(self.output_dir, extra=summary, plots=self.cfg.run.plots))
         barrier(self.dist)
         return summary
 
@@ -180,23 +192,15 @@ class GRPOTrainer:
         g = self.cfg.grpo
         t0 = time.perf_counter()
         rollout, micro, t_logps, sampling = self._collect(pool)
-        r, ok = reward_tensor(rollout.result.rewards, g.num_generations)              # (P, G)
-        batch_std = self._batch_std(r, ok) if g.scale_rewards == "batch" else None
-        adv = group_advantages(r, ok, g.scale_rewards, batch_std=batch_std).view(-1)  # (N,)
-        keep = ok.view(-1).clone()                                                     # (N,)
-        if g.mask_truncated_completions:
-            keep &= ~torch.tensor([x.truncated for x in rollout.generations])
-        for mb in micro:
-            mb.advantages = adv[mb.index]
-            mb.loss_mask = mb.packed.completion_mask * keep[mb.index].float().unsqueeze(1)
+        self._set_advantages(rollout, micro)
         t1 = time.perf_counter()
         totals, padding = self._totals(micro)
         stats = run_update(self.model, self.optimizer, self.scheduler, micro, self.loss_cfg, totals,
                            num_iterations=g.num_iterations, max_grad_norm=self.cfg.optim.max_grad_norm,
                            temperature=g.temperature, device=self.device, padded_micro_batches=padding)
         raw = {"rollout": _raw_rollout(rollout), "sampling": sampling, "tokens": stats.tokens,
-               "kl_sum": stats.kl_sum, "clip_low_sum": stats.clip_low_sum,
-               "clip_high_sum": stats.clip_high_sum, "entropy_sum": stats.entropy_sum, "loss": stats.loss}
+               "loss": stats.loss, **{k: getattr(stats, k) for k in
+                                      ("kl_sum", "clip_low_sum", "clip_high_sum", "entropy_sum")}}
         parts = gather_objects(raw, self.dist)
         metrics = self._step_metrics(parts, stats)
         metrics["completions"] = sum(len(p["rollout"]["rewards"]) for p in parts)
@@ -207,6 +211,19 @@ class GRPOTrainer:
             self.recent_rewards.append(metrics["reward_mean"])
         return metrics
 
+    def _set_advantages(self, rollout: Rollout, micro: list) -> None:
+        """Advantages and loss masks of every micro-batch (failed rewards masked out)."""
+        g = self.cfg.grpo
+        r, ok = reward_tensor(rollout.result.rewards, g.num_generations)              # (P, G)
+        batch_std = self._batch_std(r, ok) if g.scale_rewards == "batch" else None
+        adv = group_advantages(r, ok, g.scale_rewards, batch_std=batch_std).view(-1)  # (N,)
+        keep = ok.view(-1).clone()                                                     # (N,)
+        if g.mask_truncated_completions:
+            keep &= ~torch.tensor([x.truncated for x in rollout.generations])
+        for mb in micro:
+            mb.advantages = adv[mb.index]                                              # (b,)
+            mb.loss_mask = mb.packed.completion_mask * keep[mb.index].float().unsqueeze(1)
+
     def _collect(self, pool: RewardPool) -> tuple[Rollout, list, float, dict[str, Any]]:
         """The step's rollout and micro-batches with reference/old log-probs filled in."""
         g = self.cfg.grpo
@@ -216,33 +233,18 @@ class GRPOTrainer:
             micro = self._micro(pending.generations)
             t_logps = self._fill_logps(micro)  # overlaps the reward threads
             return pending.wait(), micro, t_logps, {"rounds": 1, "zero_std": None}
-        rollout, sampling = self._dynamic_rollout(pool)
+        rollout, sampling = dynamic_rollout(self.generator, pool, self.source, self.local_prompts,
+                                            self.gen_cfg, g.dynamic_sampling_max_rounds,
+                                            g.generation_batch_prompts)
         micro = self._micro(rollout.generations)
         return rollout, micro, self._fill_logps(micro), sampling
 
-    def _dynamic_rollout(self, pool: RewardPool) -> tuple[Rollout, dict[str, Any]]:
-        """DAPO dynamic sampling: keep groups with reward variance, refill with new prompts."""
-        g = self.cfg.grpo
-        kept: list[Rollout] = []
-        have, first_zero, last = 0, None, None
-        for rounds in range(1, g.dynamic_sampling_max_rounds + 1):
-            rows = self.source.next_rows(self.local_prompts if rounds == 1 else self.local_prompts - have)
-            last = start_rollout(self.generator, pool, rows, self.gen_cfg, g.generation_batch_prompts).wait()
-            zero = zero_variance_groups(*reward_tensor(last.result.rewards, g.num_generations))
-            first_zero = first_zero if first_zero is not None else zero.tolist()
-            good = [i for i, z in enumerate(zero.tolist()) if not z][:self.local_prompts - have]
-            if good:
-                kept.append(select_groups(last, good))
-                have += len(good)
-            if have >= self.local_prompts:
-                break
-        rollout = concat_rollouts(kept) if kept else last
-        return rollout, {"rounds": rounds, "zero_std": first_zero}
-
     def _micro(self, generations: list) -> list:
+        shared = not self.cfg.model.gradient_checkpointing  # checkpointing turns the cache off
         return make_micro_batches([x.prompt_ids for x in generations],
                                   [x.completion_ids for x in generations],
-                                  self.generator.pad_id, self.cfg.optim.micro_batch_size)
+                                  self.generator.pad_id, self.cfg.optim.micro_batch_size,
+                                  groups=[x.prompt_index for x in generations] if shared else None)
 
     def _fill_logps(self, micro: list) -> float:
         start = time.perf_counter()
@@ -258,7 +260,8 @@ class GRPOTrainer:
         return float(torch.tensor(values, dtype=torch.float64).std()) if len(values) > 1 else 0.0
 
     def _totals(self, micro: list) -> tuple[Totals, int]:
-        local = (sum(len(mb.index) for mb in micro), float(sum(float(mb.loss_mask.sum()) for mb in micro)))
+        local = (sum(len(mb.index) for mb in micro),
+                 sum(float(mb.loss_mask.sum()) for mb in micro))
         parts = gather_objects(local, self.dist)
         most = all_reduce_max(len(micro), self.dist)
         totals = Totals(sequences=sum(p[0] for p in parts), tokens=sum(p[1] for p in parts),
@@ -270,7 +273,8 @@ class GRPOTrainer:
         rewards = [v for x in ro for v in x["rewards"]]
         comps = {k: [v for x in ro for v in x["components"][k]] for k in ro[0]["components"]}
         m = reward_metrics(rewards, comps, self.acc_label)
-        m.update(length_metrics([v for x in ro for v in x["lengths"]], [v for x in ro for v in x["truncated"]]))
+        m.update(length_metrics([v for x in ro for v in x["lengths"]],
+                                [v for x in ro for v in x["truncated"]]))
         zero = [z for p in parts for z in (p["sampling"]["zero_std"] or [])]
         if not zero:
             g = self.cfg.grpo.num_generations

@@ -77,31 +77,22 @@ def format_summary(s: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _plot(ax: Any, rows: Sequence[dict[str, Any]], key: str, label: str | None = None, **kw: Any) -> bool:
+def _plot(ax: Any, rows: Sequence[dict[str, Any]], key: str, label: str | None = None,
+          **kw: Any) -> bool:
     xs, ys = _series(rows, key)
     if xs:
         ax.plot(xs, ys, label=label or key, marker="o" if len(xs) < 30 else None, ms=3, **kw)
     return bool(xs)
 
 
-def _figures(rows: Sequence[dict[str, Any]], out: Path) -> list[Path]:
-    import matplotlib
+def _legend(ax: Any) -> None:
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    train = [r for r in rows if "reward_mean" in r]
+def _fig_rewards(plt: Any, rows: Sequence[dict[str, Any]], train: list) -> Any:
     comps = sorted({k[len("rewards/"):-len("/mean")] for r in train for k in r
                     if k.startswith("rewards/") and k.endswith("/mean")})
-    paths = []
-
-    def save(fig: Any, name: str) -> None:
-        fig.tight_layout()
-        path = out / name
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
-
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     xs, ys = _series(train, "reward_mean")
     _, sd = _series(train, "reward_std")
@@ -113,52 +104,85 @@ def _figures(rows: Sequence[dict[str, Any]], out: Path) -> list[Path]:
     for c in comps:
         _plot(a, train, f"rewards/{c}/mean", c)
     a.set(title="training reward per component", xlabel="step")
-    a.legend(fontsize=8)
-    _plot(b, train, "accuracy", "train accuracy")
-    _plot(b, rows, "eval_accuracy", "held-out accuracy", linewidth=2)
-    b.set(title="accuracy", xlabel="step", ylim=(-0.02, 1.02))
-    b.legend(fontsize=8)
-    save(fig, "rewards.png")
+    _legend(a)
+    if _series(rows, "eval_accuracy")[0] or _series(train, "accuracy")[0]:
+        _plot(b, train, "accuracy", "train accuracy")
+        _plot(b, rows, "eval_accuracy", "held-out accuracy", linewidth=2)
+        b.set(title="accuracy", xlabel="step", ylim=(-0.02, 1.02))
+    else:  # no correctness reward in the spec: the held-out reward instead
+        _plot(b, rows, "eval_reward", "held-out reward (training spec)")
+        _plot(b, rows, "held_out", "held-out score")
+        b.set(title="held-out evaluation", xlabel="step")
+    _legend(b)
+    return fig
 
+
+def _fig_overoptimization(plt: Any, rows: Sequence[dict[str, Any]], train: list) -> Any:
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
     _plot(a, train, "reward_mean", "train reward")
     _plot(a, rows, "held_out", "held-out")
     twin = a.twinx()
     _plot(twin, rows, "sqrt_kl", "sqrt(KL)", color="tab:red", linestyle="--")
-    twin.set_ylabel("sqrt(KL) from the initial policy", color="tab:red")
+    twin.set_ylabel("sqrt(KL) from the initial policy (dashed)", color="tab:red")
     a.set(title="train reward vs held-out vs sqrt(KL)", xlabel="step")
-    a.legend(fontsize=8, loc="upper left")
-    kx = {r["step"]: r.get("sqrt_kl") for r in rows}
-    pts = [(kx[s], h) for s, h in zip(*_series(rows, "held_out")) if isinstance(kx.get(s), (int, float))]
+    _legend(a)
+    kl = {r["step"]: r.get("sqrt_kl") for r in rows}
+    pts = [(kl[s], h) for s, h in zip(*_series(rows, "held_out")) if isinstance(kl.get(s), (int, float))]
     if pts:
         b.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label="held-out")
     b.set(title="held-out score against sqrt(KL) (Gao et al.)", xlabel="sqrt(KL)")
-    save(fig, "overoptimization.png")
+    return fig
 
+
+def _fig_training(plt: Any, train: list) -> Any:
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.5))
-    for ax, keys in zip(axes, (("loss",), ("kl",), ("clip_frac", "clip_low", "clip_high"),
-                               ("entropy", "zero_std_frac"))):
+    panels = (("loss",), ("kl", "grad_norm"), ("clip_frac", "clip_low", "clip_high"),
+              ("entropy", "zero_std_frac"))
+    for ax, keys in zip(axes, panels):
         shown = [_plot(ax, train, k) for k in keys]
         ax.set(title=", ".join(k for k, s in zip(keys, shown) if s) or "(not logged)", xlabel="step")
-        if any(shown):
-            ax.legend(fontsize=7)
-    save(fig, "training.png")
+        _legend(ax)
+    return fig
 
+
+def _fig_lengths_time(plt: Any, rows: Sequence[dict[str, Any]], train: list) -> Any:
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
-    for k in ("completion_len_mean", "completion_len_max", "eval_completion_len_mean"):
-        _plot(a, rows if k.startswith("eval") else train, k)
+    for k in ("completion_len_mean", "completion_len_max"):
+        _plot(a, train, k)
+    _plot(a, rows, "eval_completion_len_mean")
     a.set(title="completion length (tokens)", xlabel="step")
-    a.legend(fontsize=8)
+    _legend(a)
     for k in ("time_generate", "time_reward_wait", "time_logps", "time_update", "time_step"):
         _plot(b, train, k)
     b.set(title="seconds per step", xlabel="step")
-    b.legend(fontsize=8)
-    save(fig, "lengths_time.png")
+    _legend(b)
+    return fig
+
+
+def _figures(rows: Sequence[dict[str, Any]], out: Path) -> list[Path]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    train = [r for r in rows if "reward_mean" in r]
+    figures = {"rewards.png": _fig_rewards(plt, rows, train),
+               "overoptimization.png": _fig_overoptimization(plt, rows, train),
+               "training.png": _fig_training(plt, train),
+               "lengths_time.png": _fig_lengths_time(plt, rows, train)}
+    paths = []
+    for name, fig in figures.items():
+        fig.tight_layout()
+        fig.savefig(out / name, dpi=110)
+        plt.close(fig)
+        paths.append(out / name)
     return paths
 
 
-def write_report(run_dir: str | Path, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Plots and ``summary.json`` for ``run_dir``; returns the summary (with ``plots`` paths)."""
+def write_report(run_dir: str | Path, extra: dict[str, Any] | None = None,
+                 plots: bool = True) -> dict[str, Any]:
+    """Plots (unless ``plots`` is False) and ``summary.json`` for ``run_dir``; returns the summary
+    (with the ``plots`` paths)."""
     run = Path(run_dir)
     metrics = run / "metrics.jsonl"
     if not metrics.is_file():
@@ -167,9 +191,10 @@ def write_report(run_dir: str | Path, extra: dict[str, Any] | None = None) -> di
     if not rows:
         raise UsageError(f"{metrics} is empty: the run has not finished a step yet")
     summary = summarize(rows)
-    plots = run / "plots"
-    plots.mkdir(exist_ok=True)
-    summary["plots"] = [str(p) for p in _figures(rows, plots)]
+    summary["plots"] = []
+    if plots:
+        (run / "plots").mkdir(exist_ok=True)
+        summary["plots"] = [str(p) for p in _figures(rows, run / "plots")]
     merged = {**(extra or {}), **summary}
     atomic_write_text(run / "summary.json", json.dumps(merged, indent=2, default=str))
     return summary

@@ -16,7 +16,7 @@ from rewardkit.core.compose import BatchResult, ComposedReward
 from rewardkit.models.generation import Generation, GenerationConfig, Generator
 
 __all__ = ["Rollout", "PendingRollout", "RewardPool", "score_generations", "merge_results",
-           "start_rollout", "select_groups", "concat_rollouts"]
+           "start_rollout", "select_groups", "concat_rollouts", "dynamic_rollout"]
 
 
 @dataclass
@@ -151,3 +151,33 @@ def concat_rollouts(parts: Sequence[Rollout]) -> Rollout:
     return Rollout(rows, gens, merge_results([p.result for p in parts]),
                    sum(p.time_generate for p in parts), sum(p.time_reward for p in parts),
                    sum(p.time_reward_wait for p in parts))
+
+
+def dynamic_rollout(generator: Generator, pool: RewardPool, source: Any, num_prompts: int,
+                    config: GenerationConfig, max_rounds: int,
+                    chunk_prompts: int = 0) -> tuple[Rollout, dict[str, Any]]:
+    """DAPO dynamic sampling: keep groups whose rewards vary; refill with new prompts.
+
+    Samples ``num_prompts`` prompts from ``source``, drops the groups with zero reward variance
+    (they have no advantage to learn from) and samples as many new prompts as were dropped, for at
+    most ``max_rounds`` rounds. If no group ever varies, the last round is returned as it is.
+
+    Returns:
+        The rollout (at most ``num_prompts`` groups) and ``{"rounds", "zero_std"}`` where
+        ``zero_std`` flags the first round's groups (the fraction a plain step would have wasted).
+    """
+    from rewardkit.trainer.advantages import reward_tensor, zero_variance_groups
+
+    kept: list[Rollout] = []
+    have, first_zero, last, rounds = 0, None, None, 0
+    while rounds < max_rounds and have < num_prompts:
+        rounds += 1
+        rows = source.next_rows(num_prompts - have)
+        last = start_rollout(generator, pool, rows, config, chunk_prompts).wait()
+        zero = zero_variance_groups(*reward_tensor(last.result.rewards, config.num_generations))
+        first_zero = zero.tolist() if first_zero is None else first_zero
+        good = [i for i, z in enumerate(zero.tolist()) if not z]
+        if good:
+            kept.append(select_groups(last, good))
+            have += len(good)
+    return (concat_rollouts(kept) if kept else last), {"rounds": rounds, "zero_std": first_zero}

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 import torch
 
-from rewardkit.trainer.logprobs import Packed, completion_logps, pack
+from rewardkit.trainer.logprobs import Grouped, Packed, completion_logps, pack, pack_grouped
 from rewardkit.trainer.loss import LossConfig, Totals, grpo_loss
 
 __all__ = ["MicroBatch", "make_micro_batches", "fill_logps", "run_update", "UpdateStats"]
@@ -18,7 +18,7 @@ class MicroBatch:
     """Samples ``index`` of the step, packed, with their loss inputs."""
 
     index: list[int]
-    packed: Packed
+    packed: Packed | Grouped
     advantages: torch.Tensor | None = None     # (b,)
     loss_mask: torch.Tensor | None = None      # (b, T)
     old_logps: torch.Tensor | None = None      # (b, T)
@@ -26,20 +26,42 @@ class MicroBatch:
 
 
 def make_micro_batches(prompt_ids: Sequence[Sequence[int]], completion_ids: Sequence[Sequence[int]],
-                       pad_id: int, size: int) -> list[MicroBatch]:
-    """Split the step's samples into micro-batches of at most ``size`` (0 = one batch).
+                       pad_id: int, size: int, groups: Sequence[int] | None = None) -> list[MicroBatch]:
+    """Split the step's samples into micro-batches of at most ``size`` sequences (0 = one batch).
 
-    Samples are ordered by length first so each micro-batch carries little padding.
+    With ``groups`` (the prompt index of each sample, prompt-major), whole groups go together in
+    the :class:`Grouped` layout (each prompt computed once); a group larger than ``size`` is one
+    micro-batch. Otherwise samples are packed one per row. Either way the order is by length first,
+    so each micro-batch carries little padding.
     """
     n = len(prompt_ids)
     size = n if size <= 0 else size
-    order = sorted(range(n), key=lambda i: (len(prompt_ids[i]) + len(completion_ids[i]), i))
-    out = []
-    for lo in range(0, n, size):
-        idx = order[lo:lo + size]
-        out.append(MicroBatch(idx, pack([prompt_ids[i] for i in idx],
-                                        [completion_ids[i] for i in idx], pad_id)))
+    if groups is None:
+        order = sorted(range(n), key=lambda i: (len(prompt_ids[i]) + len(completion_ids[i]), i))
+        return [MicroBatch(idx, pack([prompt_ids[i] for i in idx], [completion_ids[i] for i in idx], pad_id))
+                for idx in (order[lo:lo + size] for lo in range(0, n, size))]
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    ranked = sorted(members.values(), key=lambda m: (len(prompt_ids[m[0]]) + max(
+        len(completion_ids[i]) for i in m), m[0]))
+    out, chunk = [], []
+    for m in ranked:
+        if chunk and sum(map(len, chunk)) + len(m) > size:
+            out.append(_grouped_micro(chunk, prompt_ids, completion_ids, pad_id))
+            chunk = []
+        chunk.append(m)
+    if chunk:
+        out.append(_grouped_micro(chunk, prompt_ids, completion_ids, pad_id))
     return out
+
+
+def _grouped_micro(chunk: list[list[int]], prompt_ids: Sequence[Sequence[int]],
+                   completion_ids: Sequence[Sequence[int]], pad_id: int) -> MicroBatch:
+    index = [i for m in chunk for i in m]
+    packed = pack_grouped([prompt_ids[m[0]] for m in chunk], [completion_ids[i] for i in index],
+                          [len(m) for m in chunk], pad_id)
+    return MicroBatch(index, packed)
 
 
 @torch.no_grad()
@@ -109,7 +131,8 @@ def _micro_step(model: Any, mb: MicroBatch, cfg: LossConfig, totals: Totals, tem
                 device: Any, stats: UpdateStats | None) -> torch.Tensor:
     """Loss of one micro-batch; with ``stats``, add its statistics (first iteration only)."""
     batch = mb.packed.to(device)
-    logps, entropy = completion_logps(model, batch, temperature, with_entropy=stats is not None)
+    logps, entropy = completion_logps(model, batch, temperature, with_entropy=stats is not None,
+                                      prompt_model=getattr(model, "module", model))
     mask = mb.loss_mask.to(device)                                                     # (b, T)
     old = mb.old_logps.to(device) if mb.old_logps is not None else None
     ref = mb.ref_logps.to(device) if mb.ref_logps is not None else None

@@ -6,6 +6,8 @@ pickling and time-limit checks. A reward unavailable here is skipped with its re
 prints it), never silently. The kit's ``probes`` check is left out here only because the
 built-in probe suites already run against every built-in reward in ``rewardkit probe``'s own
 tests; third-party plugins run it in their own test suites (see docs/writing-plugins.md).
+``prm`` cannot score without a model, so it is skipped here with that reason; the whole kit runs on
+it with a tiny PRM in tests/plugins/test_prm_plugin.py::test_conformance_kit.
 """
 from __future__ import annotations
 

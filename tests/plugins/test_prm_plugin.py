@@ -140,10 +140,23 @@ def test_reward_pickles_without_the_model(prm_path):
 
 
 def test_conformance_kit(prm_path):
-    from rewardkit.testing.conformance import KitConfig, check_reward
-    checks = ["declaration", "edge_cases", "determinism", "pickle", "timeout"]
+    """Every check of the kit (batch == per-sample within the kit's padding tolerance)."""
+    from rewardkit.testing.conformance import CHECKS, KitConfig, check_reward
+    checks = list(CHECKS)
     notes = check_reward(f"prm(model={prm_path})", checks, KitConfig(huge_chars=200_000))
     assert set(notes) == set(checks)
+
+
+@pytest.mark.parametrize("spec", ["shaping=clip,eta=0.6", "shaping=delta", "aggregate=prod"])
+def test_farming_probes_hold_for_min_based_settings(prm_path, spec):
+    from rewardkit.testing.conformance import check_reward
+    assert check_reward(f"prm(model={prm_path},{spec})", ["probes"]) == {"probes": None}
+
+
+def test_farming_probes_catch_mean_on_a_model_that_likes_trivial_steps(prm_path):
+    from rewardkit.testing.conformance import ConformanceError, check_reward
+    with pytest.raises(ConformanceError, match="VULNERABLE"):
+        check_reward(f"prm(model={prm_path},aggregate=mean)", ["probes"])
 
 
 def test_cli_score_math_plus_prm(prm_path, tmp_path, capsys):

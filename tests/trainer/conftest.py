@@ -28,3 +28,15 @@ def test_rewards():
     get_plugin_manager().add_plugin(trainer_helpers, "trainer-test-rewards")
     yield
     reset_plugin_manager()
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """Tiny models on one torch thread (restored afterwards): they gain nothing from more, and on
+    a busy machine extra threads make them many times slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

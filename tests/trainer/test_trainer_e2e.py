@@ -108,3 +108,21 @@ def test_two_cpu_processes_with_torchrun(tiny_model, tmp_path):
     assert all("dynamic_rounds" in r for r in train) and "held_out" in rows[-1]
     assert (run / "checkpoint-2" / "rank0.pt").is_file() and (run / "checkpoint-2" / "rank1.pt").is_file()
     assert done.stdout.count("run folder:") == 1  # only process 0 reports
+
+
+@pytest.mark.slow
+def test_default_command_runs_the_packaged_model_with_math_and_format(tmp_path, capsys):
+    """``grpo-train --reward math+format`` on the packaged SmolLM2 and procedural data, shrunk to
+    one small step (the first use converts the GGUF into the cache, ~20 s, once)."""
+    run = tmp_path / "default"
+    code = main(["--reward", "math+format", "--output-dir", str(run), "--max-steps", "1",
+                 "--prompts-per-step", "2", "--num-generations", "2", "--max-new-tokens", "12",
+                 "--held-out-size", "2", "--no-progress", "--no-plots", "--num-threads", "1"])
+    assert code == 0, capsys.readouterr().err
+    rows = read_metrics(run / "metrics.jsonl")
+    assert [r["step"] for r in rows] == [0, 1]
+    step = rows[1]
+    for key in ("rewards/math/mean", "rewards/format/mean", "accuracy", "eval_accuracy", "sqrt_kl"):
+        assert key in step, key
+    assert step["completions"] == 4 and step["reward_failed"] == 0
+    assert (run / "checkpoint-1" / "model.safetensors").is_file()

@@ -1,11 +1,13 @@
 """From per-step PRM scores to one value: aggregation and bounded shaping against step farming.
 
-A policy can farm a PRM by writing many trivially true steps. ``min`` and ``last`` cannot be
-farmed that way; ``mean`` can (easy steps dilute a bad one); ``prod`` punishes long solutions.
-Shaping maps each step score before aggregation:
+A policy can farm a PRM by writing many trivially true steps. With a causal PRM, appending steps
+leaves the earlier steps' scores unchanged, so ``min`` (and ``prod``) can never be raised that way;
+``mean`` can (easy steps dilute a bad one) and so can ``last`` (the appended step is the last);
+``prod`` also punishes long solutions. Shaping maps each step score before aggregation:
 
 * ``clip``: ``min(r - eta, 0)`` (PURE's clip mechanism). A step at or above ``eta`` earns nothing,
-  a step below it costs; the value lies in ``[-eta, 0]`` and adding steps can never raise it.
+  a step below it costs; values lie in ``[-eta, 0]``, so no step is worth farming for its own
+  sake. Pair it with ``min``: with ``last`` or ``mean`` appended steps still hide a bad one.
 * ``delta``: the change a step makes, ``r_1`` for the first step and ``r_i - r_(i-1)`` after it;
   values in ``[-1, 1]``. A trivially true step leaves the PRM's estimate unchanged and earns 0.
 """
