@@ -28,13 +28,16 @@ class BatchResult:
     details: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
     errors: dict[str, list[str | None]] = field(default_factory=dict)
 
-    def row(self, i: int) -> dict[str, Any]:
-        """JSON-ready summary of sample ``i`` (NaN becomes null, with the error kept)."""
+    def row(self, i: int, details: bool = False) -> dict[str, Any]:
+        """JSON-ready summary of sample ``i`` (NaN becomes null, with the error kept); with
+        ``details``, each component's details (extracted answer, reason, ...) too."""
         out: dict[str, Any] = {"reward": _json_num(self.rewards[i]),
                                "rewards": {k: _json_num(v[i]) for k, v in self.components.items()}}
         errs = {k: v[i] for k, v in self.errors.items() if v[i]}
         if errs:
             out["reward_errors"] = errs
+        if details:
+            out["reward_details"] = {k: v[i] for k, v in self.details.items()}
         return out
 
     def counts(self) -> dict[str, dict[str, int]]:

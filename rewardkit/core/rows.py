@@ -4,7 +4,7 @@ A row is a JSON object with ``completion`` (a string or chat messages, required)
 ``prompt``, an optional ``group`` (used by ``normalize_then_sum``; rows sharing a prompt form a group
 otherwise), and whatever columns the rewards need (``answer``, ``tests``, ...). Scoring adds
 ``reward`` (float or null) and ``rewards`` (component label -> float or null) to each row, and
-``reward_errors`` when a component failed.
+``reward_errors`` when a component failed (and ``reward_details`` on request).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from rewardkit.core.errors import UsageError
 __all__ = ["read_jsonl", "check_rows", "rows_to_batch", "score_rows", "write_jsonl_atomic", "RESERVED"]
 
 #: keys of a row that are not passed to rewards as columns
-RESERVED = ("completion", "prompt", "group", "reward", "rewards", "reward_errors")
+RESERVED = ("completion", "prompt", "group", "reward", "rewards", "reward_errors", "reward_details")
 
 
 def read_jsonl(path: str, source: str | None = None) -> list[dict[str, Any]]:
@@ -91,7 +91,7 @@ def _chunks(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict
 def score_rows(reward: ComposedReward, rows: Sequence[dict[str, Any]], batch_size: int = 256,
                on_progress: Callable[[int], None] | None = None,
                score_fn: Callable[[ComposedReward, Sequence[dict[str, Any]]], BatchResult] | None = None,
-               ) -> list[dict[str, Any]]:
+               details: bool = False) -> list[dict[str, Any]]:
     """Score rows in batches and return new rows (input order) with the reward fields added.
 
     ``normalize_then_sum`` needs whole groups, so it scores everything in one batch.
@@ -105,7 +105,7 @@ def score_rows(reward: ComposedReward, rows: Sequence[dict[str, Any]], batch_siz
         result = score_fn(reward, chunk)
         for i, row in enumerate(chunk):
             clean = {k: v for k, v in row.items() if not k.startswith("__")}
-            clean.update(result.row(i))
+            clean.update(result.row(i, details))
             out.append(clean)
         if on_progress:
             on_progress(len(chunk))

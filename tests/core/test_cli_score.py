@@ -121,3 +121,11 @@ def test_output_file_gets_normal_permissions(toy_site, tmp_path):
     finally:
         os.umask(old)
     assert out.stat().st_mode & 0o777 == 0o644
+
+
+def test_details_on_request(toy_site, tmp_path, capsys):
+    inp = write_rows(tmp_path / "in.jsonl", [{"completion": "yes"}])
+    assert main(["score", "--reward", "toy_contains", "--input", str(inp), "--quiet"]) == 0
+    assert "reward_details" not in json.loads(capsys.readouterr().out)
+    assert main(["score", "--reward", "toy_contains", "--input", str(inp), "--quiet", "--details"]) == 0
+    assert json.loads(capsys.readouterr().out)["reward_details"] == {"toy_contains": {"found": True}}

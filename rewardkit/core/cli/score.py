@@ -32,6 +32,9 @@ exit codes: 0 scored; 1 a reward failed under --strict; 2 bad input (the message
         p.add_argument("--strict", action="store_true",
                        help="stop at the first reward error instead of recording it as no score (null)")
         p.add_argument("--batch-size", type=int, default=256, help="rows scored per batch (default 256)")
+        p.add_argument("--details", action="store_true",
+                       help="also write each component's details (extracted answer, reason, ...) "
+                            "as 'reward_details'")
         p.add_argument("--quiet", action="store_true", help="no summary on stderr")
         from rewardkit.core.execution import add_executor_arguments
         add_executor_arguments(p)
@@ -50,7 +53,7 @@ exit codes: 0 scored; 1 a reward failed under --strict; 2 bad input (the message
         from rewardkit.core.execution import executor_from_args
         with executor_from_args(args) as executor, progress(len(rows), "scoring") as advance:
             scored = score_rows(reward, rows, batch_size=args.batch_size, on_progress=advance,
-                                score_fn=executor.score_rows)
+                                score_fn=executor.score_rows, details=args.details)
         if args.output:
             write_jsonl_atomic(args.output, scored)
         else:
