@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Optional
 
+from rewardkit.core.execution import EXECUTOR_HELP
 from rewardkit.models.loading import DEFAULT_MODEL
 
 __all__ = ["ModelConfig", "DataConfig", "GRPOConfig", "OptimConfig", "RunConfig", "TrainConfig",
@@ -110,6 +111,7 @@ class GRPOConfig:
     mask_truncated_completions: bool = _f(False, "leave completions that hit max_new_tokens out of "
                                           "the loss")
     reward_workers: int = _f(2, "threads scoring rewards while the model keeps working")
+    executor: str = _f("local", EXECUTOR_HELP)
     generation_batch_prompts: int = _f(0, "prompts generated per call; their rewards are scored "
                                        "while the next call generates (0 = all at once)")
 

@@ -18,6 +18,7 @@ import torch
 
 from rewardkit.core.compose import load_reward
 from rewardkit.core.errors import UsageError
+from rewardkit.core.execution import get_executor
 from rewardkit.models.generation import GenerationConfig, HFGenerator
 from rewardkit.models.loading import resolve_device
 from rewardkit.trainer import checkpoint as ckpt
@@ -49,9 +50,11 @@ class GRPOTrainer:
 
     def __init__(self, cfg: TrainConfig, plugin_manager: Any = None) -> None:
         self.cfg = g = cfg
-        self.reward = load_reward(g.grpo.reward, plugin_manager=plugin_manager)
-        self.held_out_reward = (load_reward(g.run.held_out, plugin_manager=plugin_manager)
-                                if g.run.held_out else None)
+        reward = load_reward(g.grpo.reward, plugin_manager=plugin_manager)
+        held = load_reward(g.run.held_out, plugin_manager=plugin_manager) if g.run.held_out else None
+        self.executor = get_executor(g.grpo.executor)  # where verification runs (local, Ray)
+        self.reward = self.executor.bind(reward)
+        self.held_out_reward = self.executor.bind(held) if held is not None else None
         self.dist, self.device = init_distributed(resolve_device(g.model.device))
         if g.grpo.prompts_per_step % self.dist.world_size:
             raise UsageError(f"prompts_per_step {g.grpo.prompts_per_step} must be divisible by the "
@@ -125,7 +128,7 @@ class GRPOTrainer:
                 saved_at, stopped = self._run(writer, prog, pool, self._evaluator(pool, held_pool))
         finally:
             torch.set_num_threads(self._threads_before)
-            for p in (pool, held_pool, writer):
+            for p in (pool, held_pool, writer, self.executor):
                 if p is not None:
                     p.close()
         return self._finish(saved_at, stopped)
@@ -198,6 +201,7 @@ class GRPOTrainer:
         stats = run_update(self.model, self.optimizer, self.scheduler, micro, self.loss_cfg, totals,
                            num_iterations=g.num_iterations, max_grad_norm=self.cfg.optim.max_grad_norm,
                            temperature=g.temperature, device=self.device, padded_micro_batches=padding)
+        self.generator.sync_weights(unwrap(self.model))  # no-op in process; a vLLM engine reloads
         raw = {"rollout": _raw_rollout(rollout), "sampling": sampling, "tokens": stats.tokens,
                "loss": stats.loss, **{k: getattr(stats, k) for k in
                                       ("kl_sum", "clip_low_sum", "clip_high_sum", "entropy_sum")}}

@@ -59,9 +59,11 @@ def test_yaml_unknown_key(tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--reward", "mth+format"], "unknown reward 'mth'. Did you mean 'math'?"),
+    (["--held-out", "lenght"], "unknown reward 'lenght'. Did you mean 'length'?"),
     (["--num-generations", "1"], "num_generations must be at least 2"),
     (["--batch-size", "10", "--num-generations", "4"], "not divisible by num_generations"),
     (["--loss-type", "ppo"], "invalid choice"),
+    (["--executor", "spark"], "unknown executor 'spark'"),
     (["--max-steps", "many"], "--max-steps"),
     (["--config", "/nonexistent/run.yaml"], "config file not found"),
 ])

@@ -33,6 +33,11 @@ SAFE_MODULES = frozenset({"math", "cmath", "re", "collections", "itertools", "fu
                           "copy", "random"})
 
 
+#: exit values (minus the signal number) of a child the kernel stopped at its CPU-time rlimit:
+#: SIGXCPU at the soft limit, SIGKILL at the hard one. Such a program ran out of time.
+_CPU_LIMIT_EXITS = (-24, -9)
+
+
 @dataclass(frozen=True)
 class Program:
     """A candidate program and the tests to run it against."""
@@ -206,6 +211,8 @@ class _Runner:
             return "failed", "output exceeds the output cap"
         if not isinstance(out, str):
             return "error", "malformed reply"
+        if reply.get("exit") in _CPU_LIMIT_EXITS:
+            return "timeout", "CPU time limit reached"
         if reply.get("exit") != 0:
             tail = str(reply.get("stderr", ""))[-500:]
             return "error", f"exit status {reply.get('exit')}: {tail}"
