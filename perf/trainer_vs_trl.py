@@ -190,7 +190,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1, help="torch threads of both trainers (on a "
                     "busy shared machine more threads than free cores thrash)")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--quick", action="store_true",
+                    help="the tiny model only, one run per trainer, 4 steps (for perf/run_all.py --quick)")
     args = ap.parse_args()
+    if args.quick:
+        args.models, args.steps, args.repeat = "tiny", 4, 1
     work = Path(tempfile.mkdtemp(prefix="rk-perf-"))
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs "
           "(a shared machine: figures are noisy; compare the ratios)")
@@ -206,6 +210,15 @@ def main() -> None:
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
+    # the perf convention's last line (perf/README.md): ratio > 1 means rewardkit is faster;
+    # the headline is the first model measured, the rest ride along as extra figures
+    head = results[0]
+    print("RESULT " + json.dumps({
+        "name": "trainer_vs_trl", "rewardkit": head["rewardkit_step_s"], "peer": head["trl_step_s"],
+        "peer_name": "TRL GRPOTrainer", "unit": "s/step", "higher_is_better": False,
+        "ratio": 1 / head["step_ratio"], "target": 1 / head["target_step_ratio"], "quick": args.quick,
+        "model": head["model"], "extra": {r["model"]: {"step_ratio": r["step_ratio"], "rss_ratio": r["rss_ratio"]}
+                                          for r in results}}))
 
 
 if __name__ == "__main__":

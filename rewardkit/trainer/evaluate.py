@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from rewardkit.core.compose import ComposedReward
 from rewardkit.models.generation import GenerationConfig, Generator
 from rewardkit.trainer.logprobs import sequence_kl
 from rewardkit.trainer.metrics import length_metrics, mean_std, reward_metrics

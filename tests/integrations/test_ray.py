@@ -119,3 +119,25 @@ def test_rewardkit_bench_with_ray_executor_matches_local(ray_local, tmp_path):
     assert results["ray"] == results["local"]
     assert results["ray"]["accuracy"] == pytest.approx((0.5 + 0.5 + 1 + 1) / 4)  # two tasks 1 of 2 right
     assert results["ray"]["errors"] == 0
+
+
+def test_grpo_train_reward_step_on_ray_matches_local(ray_local, tmp_path):
+    """`grpo-train --executor ray`: the reward step runs as Ray tasks and gives the same rewards."""
+    from rewardkit.models.tiny import build_tiny_llama
+    from rewardkit.trainer.cli import main as train_main
+    from rewardkit.trainer.metrics import read_metrics
+
+    model = str(build_tiny_llama(tmp_path / "llama", seed=0))
+    steps = {}
+    for executor in ("local", "ray"):
+        run = tmp_path / executor
+        code = train_main(["--model", model, "--reward", "format+length(max_length=6,cache_length=4)",
+                           "--output-dir", str(run), "--max-steps", "1", "--prompts-per-step", "2",
+                           "--num-generations", "2", "--max-new-tokens", "8", "--held-out-size", "2",
+                           "--system-prompt", "", "--no-progress", "--no-plots", "--num-threads", "1",
+                           "--executor", executor])
+        assert code == 0
+        steps[executor] = read_metrics(run / "metrics.jsonl")[-1]
+    for key in ("reward_mean", "rewards/format/mean", "rewards/length/mean"):
+        assert steps["ray"][key] == steps["local"][key], key
+    assert steps["ray"]["reward_failed"] == 0

@@ -1,7 +1,6 @@
 """Model loading and the HF generator on a tiny llama built from a config."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest

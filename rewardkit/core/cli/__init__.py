@@ -10,11 +10,11 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rewardkit.core.errors import RewardkitError, UsageError
 
-__all__ = ["main", "Command", "COMMANDS"]
+__all__ = ["main", "run_guarded", "Command", "COMMANDS"]
 
 #: name -> (module:Class, one-line help). Add a line here to add a subcommand.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -86,13 +86,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
+    return run_guarded(lambda: commands[args.command].run(args), f"rewardkit {args.command}")
+
+
+def run_guarded(fn: Callable[[], int], prog: str) -> int:
+    """Run a command with the CLI's error policy: a UsageError is one line and exit 2, another
+    rewardkit error exit 1, Ctrl-C exit 130; anything else is a bug and keeps its traceback."""
     try:
-        return commands[args.command].run(args)
+        return fn()
     except UsageError as exc:
-        print(f"rewardkit {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except RewardkitError as exc:
-        print(f"rewardkit {args.command}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

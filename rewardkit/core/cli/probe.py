@@ -70,7 +70,6 @@ exit codes: 0 every probe that ran is ROBUST; 1 something is VULNERABLE or ERROR
 
 
 def _table(results: list[Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="reward-hacking probes", show_lines=False)
