@@ -19,7 +19,7 @@ import re
 from fractions import Fraction
 from typing import Union
 
-__all__ = ["evaluate", "compare"]
+__all__ = ["evaluate", "compare", "split_top_level"]
 
 Value = Union[Fraction, complex]
 _TOKEN = re.compile(r"\s*(\d+\.\d*|\.\d+|\d+|\\[a-zA-Z]+|[a-zA-Z]|[-+*/^(){}\[\],])")
@@ -226,9 +226,9 @@ def evaluate(text: str) -> Value | tuple | None:
         return None
     try:
         if text[0] in _OPEN and text[-1] in _CLOSE and _top_level_comma(text[1:-1]):
-            return text[0] + text[-1], tuple(_scalar(p) for p in _split(text[1:-1]))
+            return text[0] + text[-1], tuple(_scalar(p) for p in split_top_level(text[1:-1]))
         if _top_level_comma(text):
-            return ",", tuple(_scalar(p) for p in _split(text))
+            return ",", tuple(_scalar(p) for p in split_top_level(text))
         return _scalar(text)
     except (_Unreadable, ArithmeticError, ValueError, TypeError, RecursionError):
         return None
@@ -245,20 +245,26 @@ def _scalar(text: str) -> Value:
 
 
 def _top_level_comma(text: str) -> bool:
-    return len(_split(text)) > 1
+    return len(split_top_level(text)) > 1
 
 
-def _split(text: str) -> list[str]:
+def split_top_level(s: str, sep: str = ",") -> list[str]:
+    """Split at ``sep`` outside brackets and braces.
+
+    >>> split_top_level(r"\\frac{1}{2}, (3, 4), 5")
+    ['\\\\frac{1}{2}', '(3, 4)', '5']
+    """
     parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "({[":
+    for i, ch in enumerate(s):
+        if ch in "([{":
             depth += 1
-        elif ch in ")}]":
+        elif ch in ")]}":
             depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
+        elif ch == sep and depth == 0:
+            parts.append(s[start:i].strip())
             start = i + 1
-    return parts + [text[start:]]
+    parts.append(s[start:].strip())
+    return parts
 
 
 def _differ(a: Value, b: Value) -> bool | None:

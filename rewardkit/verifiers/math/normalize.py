@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from rewardkit.verifiers.math.evaluate import evaluate
+from rewardkit.verifiers.math.evaluate import evaluate, split_top_level
 from rewardkit.verifiers.math.extract import boxed_contents
 from rewardkit.verifiers.math.numbers import Number, parse_number
 
@@ -167,25 +167,6 @@ def _closes_at_end(s: str) -> bool:
         if depth == 0:
             return i == len(s) - 1
     return False
-
-
-def split_top_level(s: str, sep: str = ",") -> list[str]:
-    """Split at ``sep`` outside brackets and braces.
-
-    >>> split_top_level(r"\\frac{1}{2}, (3, 4), 5")
-    ['\\\\frac{1}{2}', '(3, 4)', '5']
-    """
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(s):
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(s[start:i].strip())
-            start = i + 1
-    parts.append(s[start:].strip())
-    return parts
 
 
 def as_column(pred_text: str, gold_text: str) -> str:
