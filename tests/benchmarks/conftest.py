@@ -1,12 +1,9 @@
-"""Fixtures: a tiny causal LM with its own offline tokenizer, and the shared benchmark data."""
+"""Fixtures: a tiny causal LM with its own offline tokenizer (the data fixture is tests/conftest.py's)."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-#: <repo>/../shared/data (GSM8K, MATH-500, MBPP files; see its README)
-DATA_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 _CORPUS = ["def f(x):\n    return x + 1\n", "The answer is \\boxed{42}.", "What is 2 + 3? 5",
            "```python\nassert f(1) == 2\n```", "Janet has 16 eggs and sells 9."]
@@ -41,8 +38,3 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
 def tiny_model(tmp_path_factory) -> Path:
     return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
 
-
-@pytest.fixture(scope="session")
-def data_dir() -> Path:
-    assert (DATA_DIR / "gsm8k" / "test.jsonl").is_file(), f"benchmark data missing under {DATA_DIR}"
-    return DATA_DIR.resolve()

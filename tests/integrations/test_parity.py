@@ -15,7 +15,6 @@ from rewardkit.integrations.trl import reward_funcs
 from rewardkit.serve import create_app
 
 SPEC = "math:1+format:0.2"
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gsm8k" / "test.jsonl"
 # How each completion answers its question (gold = the GSM8K answer after '####').
 STYLES = [
     "Step by step: ... so the answer is \\boxed{{{gold}}}.",   # right, well-formed
@@ -27,8 +26,8 @@ STYLES = [
 ]
 
 
-def _rows() -> list[dict]:
-    lines = DATA.read_text(encoding="utf-8").splitlines()[:len(STYLES) * 2]
+def _rows(data_dir: Path) -> list[dict]:
+    lines = (data_dir / "gsm8k" / "test.jsonl").read_text(encoding="utf-8").splitlines()[:len(STYLES) * 2]
     rows = []
     for i, line in enumerate(lines):
         item = json.loads(line)
@@ -46,8 +45,8 @@ def _cli(rows: list[dict], tmp_path: Path, *extra: str) -> list[dict]:
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
-def test_same_spec_scores_identically_everywhere(ray_local, live_server, tmp_path):
-    rows = _rows()
+def test_same_spec_scores_identically_everywhere(ray_local, live_server, tmp_path, data_dir):
+    rows = _rows(data_dir)
     prompts = [r["prompt"] for r in rows]
     completions = [r["completion"] for r in rows]
     answers = [r["answer"] for r in rows]

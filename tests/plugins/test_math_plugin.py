@@ -13,7 +13,6 @@ from rewardkit.core.errors import RewardError, UsageError
 from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager
 from rewardkit.verifiers.verdict import Verdict
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 
 @pytest.fixture(autouse=True)
@@ -24,8 +23,8 @@ def _fresh_manager():
 
 
 @pytest.fixture(scope="module")
-def gsm8k_rows():
-    with open(DATA / "gsm8k" / "test.jsonl", encoding="utf-8") as f:
+def gsm8k_rows(data_dir):
+    with open(data_dir / "gsm8k" / "test.jsonl", encoding="utf-8") as f:
         return [json.loads(line) for _, line in zip(range(40), f)]
 
 

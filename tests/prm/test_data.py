@@ -9,23 +9,14 @@ import pytest
 from rewardkit.core.errors import UsageError
 from rewardkit.prm.data import StepExample, read_examples, split_by_group, write_examples
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "prm800k"
+@pytest.fixture
+def phase1(data_dir):
+    return str(data_dir / "prm800k" / "phase1_test_example.json")
 
 
 @pytest.fixture
-def phase1():
-    path = DATA / "phase1_test_example.json"
-    if not path.is_file():
-        pytest.skip(f"shared data not found at {path}")
-    return str(path)
-
-
-@pytest.fixture
-def phase2():
-    path = DATA / "phase2_test_example.json"
-    if not path.is_file():
-        pytest.skip(f"shared data not found at {path}")
-    return str(path)
+def phase2(data_dir):
+    return str(data_dir / "prm800k" / "phase2_test_example.json")
 
 
 def test_prm800k_phase1_path_follows_chosen_and_human_steps(phase1):

@@ -11,7 +11,6 @@ from rewardkit.trainer.config import DataConfig
 from rewardkit.trainer.data import ProceduralSource, TableSource, build_source, load_table
 from rewardkit.trainer.tasks import LEVELS, make_task
 
-GSM8K = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "gsm8k" / "train.jsonl"
 
 
 @pytest.mark.parametrize("difficulty", sorted(LEVELS))
@@ -60,9 +59,9 @@ def test_shards_split_the_stream():
     assert sorted(r0 + r1) == sorted(whole)
 
 
-@pytest.mark.skipif(not GSM8K.is_file(), reason="needs ../shared/data (the project's test data)")
-def test_gsm8k_file_gold_after_hashes_and_template():
-    cfg = DataConfig(dataset=str(GSM8K), held_out_size=10, system_prompt="",
+def test_gsm8k_file_gold_after_hashes_and_template(data_dir):
+    gsm8k = data_dir / "gsm8k" / "train.jsonl"
+    cfg = DataConfig(dataset=str(gsm8k), held_out_size=10, system_prompt="",
                      prompt_template="Q: {prompt}\nA:")
     src = build_source(cfg, seed=0)
     rows = src.next_rows(20)
@@ -70,7 +69,7 @@ def test_gsm8k_file_gold_after_hashes_and_template():
         assert r["answer"].lstrip("-").replace(".", "").isdigit(), r["answer"]
         assert r["prompt"][-1]["content"].startswith("Q: ") and r["prompt"][-1]["content"].endswith("A:")
         assert "question" not in r  # the prompt column went into the prompt
-    assert len(src.held_out) == 10 and len(src.train) == 7473 - 10
+    assert len(src.held_out) == 10 and len(src.train) == 40 - 10  # the sample has 40 rows
 
 
 def test_local_files_columns_and_epochs(tmp_path):

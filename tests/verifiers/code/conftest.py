@@ -15,7 +15,6 @@ import pytest
 from rewardkit.verifiers.code import Limits, SandboxPool, SandboxUnavailable, get_backend
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 BACKENDS = [pytest.param("bwrap", marks=pytest.mark.requires_bwrap, id="bwrap"),
             pytest.param("docker", marks=pytest.mark.requires_docker, id="docker")]
 #: generous per-test time for dataset sweeps on a loaded 2-core machine (MBPP 123 needs ~5 s)
@@ -77,8 +76,8 @@ def humaneval() -> list[dict]:
 
 
 @pytest.fixture(scope="session")
-def mbpp_test_split() -> list[dict]:
-    path = DATA / "mbpp" / "mbpp.jsonl"
+def mbpp_test_split(full_data_dir) -> list[dict]:
+    path = full_data_dir / "mbpp" / "mbpp.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [r for r in rows if 11 <= r["task_id"] <= 510]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import warnings
 
+import pytest
+
 from conftest import SWEEP_LIMITS
 from rewardkit.verifiers.code import CodeTask, verify_many
 
@@ -78,6 +80,7 @@ def _mbpp_function(row: dict) -> str:
     return sorted(set.intersection(*called) & defined)[0]
 
 
+@pytest.mark.full_data
 def test_mbpp_reference_solutions_pass(pools, backend, mbpp_test_split):
     pool = pools.get(backend, SWEEP_LIMITS)
     rows = mbpp_test_split
