@@ -104,8 +104,9 @@ class FailureTracker:
         """Replace the values of failed samples by their stand-ins, record, warn, maybe stop.
 
         Args:
-            values: per label (``score``, each component, ...), one value per sample; ``None``
-                (not applicable) is left alone; NaN on a valid sample is treated as failed.
+            values: per label (``score``, each component, ...), one value per sample. NaN (no
+                score) gets a stand-in, and so does the ``score`` of every failed sample; a
+                component that was scored keeps its value; ``None`` (not applicable) is left alone.
             errors: per sample, the failure message naming the plugin, or None when it was scored.
             groups: per sample, the group it belongs to (its prompt, or a stand-in for it).
 
@@ -128,9 +129,9 @@ class FailureTracker:
                 for i, v in enumerate(vals):
                     if not failed[i] and v is not None and not _nan(v):
                         in_call[(label, groups[i])].append(float(v))
-            for label, vals in out.items():
+            for label, vals in out.items():  # a failed sample's total; a failed component
                 for i, v in enumerate(vals):
-                    if failed[i] or _nan(v):
+                    if _nan(v) or (label == "score" and failed[i]):
                         vals[i] = self._stand_in(label, groups[i], in_call)
             for (label, group), vs in in_call.items():
                 self._valid[(label, group)].extend(vs)
@@ -156,8 +157,8 @@ class FailureTracker:
             return
         self.failed += 1
         bad = sum(self.recent)
-        rate = f"{bad}/{len(self.recent)} of the last samples ({bad / len(self.recent):.1%})"
-        log.warning("%s: reward failed: %s; sent %s instead (error_value=%s); failure rate %s, "
+        rate = f"{bad} of the last {len(self.recent)} samples failed ({bad / len(self.recent):.1%})"
+        log.warning("%s: reward failed: %s; sent %s instead (error_value=%s); %s, "
                     "max_error_rate %.1f%% of %d", self.where, message,
                     "nothing" if stand_in is None else f"{stand_in:g}", self.error_value, rate,
                     100 * self.max_error_rate, self.window)
