@@ -86,14 +86,15 @@ def _group(data_source: Any, ground_truth: Any, info: Mapping) -> Hashable:
     return (str(data_source), repr(ground_truth), repr(info.get("index")))
 
 
-def _rows(result: BatchResult, acc: str | None, groups: list[Hashable], none_value: float,
-          tracker: FailureTracker) -> list[dict[str, float]]:
+def _rows(reward: ComposedReward, result: BatchResult, acc: str | None, groups: list[Hashable],
+          none_value: float, tracker: FailureTracker) -> list[dict[str, float]]:
     n = len(result.rewards)
     values: dict[str, list[float | None]] = {"score": list(result.rewards), **result.components}
     if acc is not None:
         values[ACC_KEY] = list(result.components[acc])
-    errors = [next((f"{label}: {errs[i]}" for label, errs in result.errors.items() if errs[i] is not None),
-                   None) for i in range(n)]
+    plugins = {c.label: r.plugin for c, r in reward.components}
+    errors = [next((f"{label} (plugin {plugins[label]!r}): {errs[i]}"
+                    for label, errs in result.errors.items() if errs[i] is not None), None) for i in range(n)]
     settled, failed = tracker.settle(values, errors, groups)
     rows = []
     for i in range(n):
@@ -148,7 +149,7 @@ def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str
     prompts = [info.get("prompt") for info in infos]
     result = reward.score(prompts, list(solution_strs), columns)
     groups = [_group(d, g, info) for d, g, info in zip(data_sources, ground_truths, infos)]
-    return _rows(result, _acc_label(reward, ground_truth_column), groups,
+    return _rows(reward, result, _acc_label(reward, ground_truth_column), groups,
                  float(coerce(none_value, float)), tracker)
 
 

@@ -55,21 +55,28 @@ def test_openrlhf_score_and_health_endpoints(toy_rewards, live_server):
         assert health["required_columns"] == ["answer"] and health["requests"] == {"200": 2}
 
 
-def test_openrlhf_null_label_is_not_applicable_and_uses_none_value(toy_rewards, live_server):
-    url = live_server(create_app(load_reward("itest_exact"), ServeConfig(none_value=-1.0)))
-    payload = {"query": ["Q: 1 A: 1"], "prompts": ["Q: 1 A:"], "labels": [None]}
-    got = httpx.post(f"{url}/get_reward", json=payload, timeout=30)
-    assert got.status_code == 200
-    assert got.json()["rewards"] == [-1.0]
+def test_a_missing_or_empty_label_is_a_counted_failure_not_a_zero(toy_rewards, live_server, caplog):
+    url = live_server(create_app(load_reward("itest_exact"), ServeConfig(error_value="-7", max_error_rate=1)))
+    payload = {"query": ["Q: 1 A: 1", "Q: 1 A: 1", "Q: 1 A: 1"], "prompts": ["Q: 1 A:"] * 3,
+               "labels": [None, "  ", "1"]}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        body = client.post("/get_reward", json=payload).json()
+        assert body["rewards"] == [-7.0, -7.0, 1.0]
+        assert body["extra_logs"]["rewardkit_error"] == [1.0, 1.0, 0.0]
+        assert "missing label" in caplog.text and "itest_exact needs it" in caplog.text
+        health = client.get("/health").json()
+        assert health["unscorable"] == {"missing_label": 2} and health["failures"]["failed"] == 2
 
 
 def test_a_failing_reward_is_flagged_counted_and_never_hidden(toy_rewards, live_server):
     reward = load_reward("itest_crash+format")
-    url = live_server(create_app(reward, ServeConfig(error_value=-5.0)))
+    url = live_server(create_app(reward, ServeConfig(error_value="-5", max_error_rate=1)))
     with httpx.Client(base_url=url, timeout=30) as client:
-        body = client.post("/get_reward", json={"query": ["boom \\boxed{1}", "fine \\boxed{1}"]}).json()
+        payload = {"query": ["Q boom \\boxed{1}", "Q fine \\boxed{1}"], "prompts": ["Q", "Q"]}
+        body = client.post("/get_reward", json=payload).json()
         assert body["rewards"] == [-5.0, 1.5]
         assert body["extra_logs"]["itest_crash"] == [-5.0, 0.5]
+        assert body["extra_logs"]["format"] == [1.0, 1.0]  # a component that was scored keeps its value
         assert body["extra_logs"]["rewardkit_error"] == [1.0, 0.0]
         rows = client.post("/score", json={"rows": [{"completion": "boom"}]}).json()["rows"]
         assert rows[0]["reward"] is None and rows[0]["rewards"]["itest_crash"] is None
@@ -85,7 +92,12 @@ BAD_REQUESTS = [
     ("POST", "/get_reward", b'{"query": "a"}', 400, "must be a JSON list"),
     ("POST", "/get_reward", b'{"query": [1]}', 400, "must be a string"),
     ("POST", "/get_reward", b'{"query": ["a"], "labels": ["1", "2"]}', 400, "'labels' has 2 items"),
-    ("POST", "/get_reward", b'{"query": ["a"]}', 400, "needs the column 'answer'"),  # no labels
+    ("POST", "/get_reward", b'{"query": ["a"]}', 400, "missing 'labels'"),  # a reward needs them
+    ("POST", "/get_reward", b'{"query": ["a"], "labels": [NaN]}', 400, "NaN is not a JSON number"),
+    ("POST", "/score", b'{"rows": [{"completion": "1", "answer": Infinity}]}', 400, "Infinity"),
+    ("POST", "/get_reward", b"[" * 1900 + b"]" * 1900, 400, "nested too deeply"),  # RecursionError
+    ("POST", "/score", b'{"rows": [{"completion": "1", "answer": "1", "x": ' + b"[" * 990 + b"]" * 990 + b"}]}",
+     400, "nested too deeply"),  # parses, but too deep to score or echo back
     ("POST", "/get_reward", b'{"query": ["a"], "metas": [3]}', 400, "'metas'"),
     ("POST", "/get_reward", json.dumps({"query": ["a"] * 51}).encode(), 413, "limit is 50"),
     ("POST", "/get_reward", b'{"query": ["' + b"x" * 5000 + b'"]}', 413, "--max-request-bytes"),
@@ -122,7 +134,7 @@ def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_rewards
     url = live_server(create_app(load_reward("itest_slow(delay=3.0)"), config))
     with httpx.Client(base_url=url, timeout=30) as client:
         start = time.monotonic()
-        got = client.post("/get_reward", json={"query": ["a"]})
+        got = client.post("/get_reward", json={"query": ["a"], "prompts": [""]})
         assert got.status_code == 504 and "--timeout" in got.json()["error"]
         assert time.monotonic() - start < 2.5  # answered at the deadline, not when scoring ends (3 s)
         assert client.get("/health").json()["status"] == "ok"  # the event loop was never blocked
@@ -130,7 +142,8 @@ def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_rewards
     results: list[int] = []
 
     def post() -> None:
-        results.append(httpx.post(f"{url}/get_reward", json={"query": ["a"]}, timeout=30).status_code)
+        results.append(httpx.post(f"{url}/get_reward", json={"query": ["a"], "prompts": [""]},
+                                  timeout=30).status_code)
 
     threads = [threading.Thread(target=post) for _ in range(3)]
     for t in threads:
