@@ -6,9 +6,9 @@ Endpoints:
 * ``POST /score``: rows in, scored rows out, exactly as ``rewardkit score``.
 * ``GET /health``: the reward spec, the load, and request counts.
 
-Each request body is read on the event loop, bounded by ``max_request_bytes`` and by its own short
-``body_timeout`` (408), without holding a scoring slot: clients that trickle their bodies cannot
-fill ``max_pending``. Parsing, scoring and encoding run in a thread pool of ``workers`` threads, so
+Each request body is read on the event loop, bounded by ``max_request_bytes`` (413) and by its own
+short ``body_timeout`` (408), without holding a scoring slot: clients that trickle their bodies
+cannot fill ``max_pending``; the bytes buffered across all bodies are bounded too (503). Parsing, scoring and encoding run in a thread pool of ``workers`` threads, so
 the loop keeps answering while verification runs. At most ``max_pending`` requests are in flight
 (503 beyond); a request that takes longer than ``timeout`` seconds gets 504. A malformed request
 (bad JSON, NaN tokens, nesting too deep, wrong shapes) gets 4xx with ``{"error": message}``; an
@@ -70,16 +70,20 @@ class _Server:
         self.executor = executor if executor is not None else get_executor(config.executor)
         self.pool = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="rewardkit-score")
         self.pending = 0  # touched only on the event loop
-        self.receiving = 0  # likewise: bodies being received
+        self.receiving = 0  # likewise: bodies being received, and their bytes so far
+        self.buffered = 0
         self.counts: Counter[str] = Counter()
         self.unscorable: Counter[str] = Counter()  # samples not placed or without their label
         self.failures = FailureTracker(config.max_error_rate, config.error_window,
                                        parse_error_value(config.error_value), where="rewardkit serve")
 
     async def read_body(self, request: Any) -> bytes:
+        """The body, bounded by ``max_request_bytes`` per request and, across all the bodies being
+        received, by ``max_pending * max_request_bytes`` (the memory the old slot limit bounded)."""
         from starlette.requests import ClientDisconnect
 
         limit = self.config.max_request_bytes
+        budget = self.config.max_pending * limit
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             raise RequestFailed(413, f"request body of {declared} bytes; the limit is {limit} "
@@ -87,19 +91,22 @@ class _Server:
         body = bytearray()
         try:
             async for chunk in request.stream():
+                if self.buffered + len(chunk) > budget:
+                    raise RequestFailed(503, "busy: too many request bodies being received at once; retry later")
                 body += chunk
+                self.buffered += len(chunk)
                 if len(body) > limit:
                     raise RequestFailed(413, f"request body over the limit of {limit} bytes "
                                              "(--max-request-bytes)")
         except ClientDisconnect:
             raise RequestFailed(400, "the client went away before sending the whole body") from None
+        finally:
+            self.buffered -= len(body)
         return bytes(body)
 
     async def receive(self, request: Any) -> bytes:
-        """The body, within ``body_timeout``; at most ``max_pending`` bodies received at once."""
-        if self.receiving >= self.config.max_pending:
-            raise RequestFailed(503, f"busy: {self.receiving} request bodies being received "
-                                     "(--max-pending); retry later")
+        """The body, within its own short ``body_timeout`` (408). Receiving holds no scoring slot:
+        clients that trickle their bodies cannot keep anyone else from being scored."""
         self.receiving += 1
         try:
             return await asyncio.wait_for(self.read_body(request), self.config.body_timeout)

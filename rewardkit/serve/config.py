@@ -22,10 +22,11 @@ class ServeConfig:
         "help": "threads that score requests at the same time (scoring never runs on the event loop)"})
     max_pending: int = field(default=64, metadata={
         "help": "requests accepted at once (scoring or waiting for a thread); more get 503. Requests "
-                "still sending their body are counted apart, with the same limit"})
+                "still sending their body do not count (see --body-timeout)"})
     body_timeout: float = field(default=10.0, metadata={
         "help": "seconds a client may take to send its request body; slower ones get 408. Bodies being "
-                "received do not hold a --max-pending slot (at most --max-pending are received at once)"})
+                "received hold no --max-pending slot (their bytes together are bounded by "
+                "max-pending x max-request-bytes)"})
     timeout: float = field(default=120.0, metadata={
         "help": "seconds a request may take, waiting included; then it gets 504 (a sample already "
                 "being verified finishes in the background)"})

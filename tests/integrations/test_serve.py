@@ -241,3 +241,37 @@ def test_serve_command_port_in_use_is_a_usage_error(capsys):
         assert main(["serve", "--reward", "format", "--port", str(port)]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rewardkit serve:")]
     assert err == [f"rewardkit serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+
+
+def test_slow_bodies_hold_no_scoring_slot_and_time_out_on_their_own(toy_rewards, live_server):
+    """Issue 15, item 8: 64 connections that each send one body byte and stall used to fill every
+    --max-pending slot for the whole --timeout; now they wait apart and get 408 at --body-timeout."""
+    config = ServeConfig(max_pending=8, body_timeout=2.0, timeout=120)
+    url = live_server(create_app(load_reward(SPEC), config))
+    host, port = url.removeprefix("http://").split(":")
+    head = (f"POST /get_reward HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n{").encode()
+    stalled = []
+    for _ in range(64):
+        sock = socket.create_connection((host, int(port)), timeout=10)
+        sock.sendall(head)  # headers and one body byte, then nothing
+        stalled.append(sock)
+    try:
+        time.sleep(0.3)
+        queries, prompts = _queries()
+        start = time.monotonic()
+        got = httpx.post(f"{url}/get_reward", json={"query": queries, "prompts": prompts, "labels": LABELS},
+                         timeout=30)
+        assert got.status_code == 200 and got.json()["rewards"] == [1.2, 0.2, 1.0, 0.0]
+        assert time.monotonic() - start < 1.5  # answered at once, not after the stalled bodies
+        for sock in stalled:  # each stalled request is answered 408 at --body-timeout
+            reply = b""
+            while b"}" not in reply and (chunk := sock.recv(4096)):
+                reply += chunk
+            assert reply.startswith(b"HTTP/1.1 408") and b"--body-timeout" in reply
+        assert time.monotonic() - start < 10
+    finally:
+        for sock in stalled:
+            sock.close()
+    health = httpx.get(f"{url}/health", timeout=10).json()
+    assert health["receiving"] == 0 and health["pending"] == 0 and health["requests"]["408"] == 64
