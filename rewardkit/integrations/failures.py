@@ -25,11 +25,12 @@ import logging
 import math
 import threading
 from collections import defaultdict, deque
-from typing import Any, Hashable, Sequence
+from typing import Any, Callable, Hashable, Sequence
 
 from rewardkit.core.errors import RewardError
 
-__all__ = ["GROUP_MEAN", "ErrorRateExceeded", "FailureTracker", "parse_error_value"]
+__all__ = ["GROUP_MEAN", "ErrorRateExceeded", "FailureTracker", "parse_error_value", "missing_label_errors",
+           "score_scorable"]
 
 log = logging.getLogger("rewardkit")
 
@@ -181,3 +182,45 @@ class FailureTracker:
 
 def _nan(v: Any) -> bool:
     return isinstance(v, float) and math.isnan(v)
+
+
+def missing_label_errors(reward: Any, column: str, labels: Sequence[Any]) -> list[str | None]:
+    """Per sample, why it cannot be scored when a component needs ``column`` and its label is
+    missing or blank (a counted failure, never a 0.0); None where the label is there or unneeded."""
+    needs = [c.label for c, r in reward.components if column in r.required_columns()]
+    if not needs:
+        return [None] * len(labels)
+    return [f"missing label ({v!r} in {column!r}); {', '.join(needs)} needs it"
+            if v is None or (isinstance(v, str) and not v.strip()) else None for v in labels]
+
+
+def score_scorable(score: Callable[..., Any], reward: Any, prompts: Sequence[Any],
+                   completions: Sequence[Any], columns: dict[str, Sequence[Any]],
+                   errors: Sequence[str | None]) -> tuple[dict[str, list[float | None]], list[str | None]]:
+    """Score only the samples without an error; the others are NaN (to be settled as failures).
+
+    Args:
+        score: ``score(prompts, completions, columns) -> BatchResult`` (a reward's or an executor's).
+        reward: the composed reward (for its labels and plugin names).
+        errors: per sample, why it cannot be scored, or None.
+
+    Returns:
+        ``(values, errors)``: ``score`` and each component, one value per sample; and per sample
+        the first failure message, naming the component and its plugin.
+    """
+    n = len(errors)
+    labels = reward.spec.labels
+    values: dict[str, list[float | None]] = {k: [math.nan] * n for k in ["score", *labels]}
+    errors = list(errors)
+    todo = [i for i, e in enumerate(errors) if e is None]
+    if todo:
+        result = score([prompts[i] for i in todo], [completions[i] for i in todo],
+                       {k: [v[i] for i in todo] for k, v in columns.items()})
+        plugins = {c.label: r.plugin for c, r in reward.components}
+        for j, i in enumerate(todo):
+            values["score"][i] = result.rewards[j]
+            for label in labels:
+                values[label][i] = result.components[label][j]
+            errors[i] = next((f"{label} (plugin {plugins[label]!r}): {result.errors[label][j]}"
+                              for label in labels if result.errors[label][j] is not None), None)
+    return values, errors

@@ -15,7 +15,7 @@ manager needs plain numbers: ``compute_score_number``.
 "rewardkit_error": 0.0 or 1.0}``: verl rewards ``score`` and logs the other keys; ``acc`` (the first
 component checked against the ground truth, e.g. ``math``) is what verl's validation reports.
 verl needs a finite number for every response, so ``None`` (not applicable) becomes ``none_value``
-and a failed sample gets the stand-in of :mod:`rewardkit.integrations.failures` (by default its
+and a failed sample (a reward raised, or the ground truth a component needs is missing) gets the stand-in of :mod:`rewardkit.integrations.failures` (by default its
 group's mean, so its advantage is 0), is flagged in ``rewardkit_error``, logged with the plugin's
 name and the running failure rate, and the run stops past ``max_error_rate``.
 """
@@ -26,11 +26,12 @@ import os
 import threading
 from typing import Any, Hashable, Mapping, Sequence
 
-from rewardkit.core.compose import BatchResult, ComposedReward, load_reward
-from rewardkit.core.errors import UsageError
+from rewardkit.core.compose import ComposedReward, load_reward
+from rewardkit.core.errors import RewardError, UsageError
 from rewardkit.core.options import coerce
 from rewardkit.core.reward import prompt_text
-from rewardkit.integrations.failures import GROUP_MEAN, FailureTracker, parse_error_value
+from rewardkit.integrations.failures import (GROUP_MEAN, FailureTracker, missing_label_errors, parse_error_value,
+                                              score_scorable)
 
 __all__ = ["compute_score", "compute_score_batch", "compute_score_number", "SPEC_ENV", "ERROR_KEY",
            "ACC_KEY"]
@@ -86,18 +87,13 @@ def _group(data_source: Any, ground_truth: Any, info: Mapping) -> Hashable:
     return (str(data_source), repr(ground_truth), repr(info.get("index")))
 
 
-def _rows(reward: ComposedReward, result: BatchResult, acc: str | None, groups: list[Hashable],
-          none_value: float, tracker: FailureTracker) -> list[dict[str, float]]:
-    n = len(result.rewards)
-    values: dict[str, list[float | None]] = {"score": list(result.rewards), **result.components}
+def _rows(values: dict[str, list[float | None]], errors: list[str | None], acc: str | None,
+          groups: list[Hashable], none_value: float, tracker: FailureTracker) -> list[dict[str, float]]:
     if acc is not None:
-        values[ACC_KEY] = list(result.components[acc])
-    plugins = {c.label: r.plugin for c, r in reward.components}
-    errors = [next((f"{label} (plugin {plugins[label]!r}): {errs[i]}"
-                    for label, errs in result.errors.items() if errs[i] is not None), None) for i in range(n)]
+        values = {**values, ACC_KEY: list(values[acc])}
     settled, failed = tracker.settle(values, errors, groups)
     rows = []
-    for i in range(n):
+    for i in range(len(errors)):
         row = {k: none_value if v[i] is None else float(v[i]) for k, v in settled.items()}
         row[ERROR_KEY] = 1.0 if failed[i] else 0.0
         rows.append(row)
@@ -147,9 +143,12 @@ def compute_score_batch(data_sources: Sequence[str], solution_strs: Sequence[str
     for key in sorted({k for info in infos for k in info} - set(columns) - {"prompt"}):
         columns[key] = [info.get(key) for info in infos]
     prompts = [info.get("prompt") for info in infos]
-    result = reward.score(prompts, list(solution_strs), columns)
+    missing = missing_label_errors(reward, ground_truth_column, columns[ground_truth_column])
+    values, errors = score_scorable(reward.score, reward, prompts, list(solution_strs), columns, missing)
+    if reward.strict and any(errors):
+        raise RewardError(f"verl reward {spec!r}: {next(e for e in errors if e)}")
     groups = [_group(d, g, info) for d, g, info in zip(data_sources, ground_truths, infos)]
-    return _rows(reward, result, _acc_label(reward, ground_truth_column), groups,
+    return _rows(values, errors, _acc_label(reward, ground_truth_column), groups,
                  float(coerce(none_value, float)), tracker)
 
 

@@ -24,7 +24,7 @@ past ``max_error_rate`` the server stops scoring and answers 500 with the reason
 import asyncio
 import json
 import logging
-import math
+from functools import partial
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -34,7 +34,7 @@ from rewardkit.core.compose import ComposedReward
 from rewardkit.core.errors import RewardError, UsageError
 from rewardkit.core.execution import Executor, get_executor
 from rewardkit.core.rows import score_rows
-from rewardkit.integrations.failures import ErrorRateExceeded, FailureTracker, parse_error_value
+from rewardkit.integrations.failures import ErrorRateExceeded, FailureTracker, parse_error_value, score_scorable
 from rewardkit.serve.config import ServeConfig
 from rewardkit.serve.protocol import RequestFailed, openrlhf_batch, openrlhf_response, request_rows
 
@@ -159,25 +159,11 @@ class _Server:
         if self.failures.stopped:
             raise ErrorRateExceeded(self.failures.stopped)
         batch = openrlhf_batch(_parse(body), self.config, self.reward)
-        n = len(batch.errors)
-        labels = self.reward.spec.labels
-        values: dict[str, list[float | None]] = {k: [math.nan] * n for k in ["score", *labels]}
-        errors = list(batch.errors)
-        todo = batch.scorable()
-        for e in errors:
+        for e in batch.errors:
             if e is not None:
                 self.unscorable["missing_label" if "missing label" in e else "unplaced"] += 1
-        if todo:
-            result = self.executor.score(self.reward, [batch.prompts[i] for i in todo],
-                                         [batch.completions[i] for i in todo],
-                                         {k: [v[i] for i in todo] for k, v in batch.columns.items()})
-            for j, i in enumerate(todo):
-                values["score"][i] = result.rewards[j]
-                for label in labels:
-                    values[label][i] = result.components[label][j]
-                errors[i] = next((f"{label} (plugin {r.plugin!r}): {result.errors[label][j]}"
-                                  for (c, r), label in zip(self.reward.components, labels)
-                                  if result.errors[label][j] is not None), None)
+        values, errors = score_scorable(partial(self.executor.score, self.reward), self.reward, batch.prompts,
+                                        batch.completions, batch.columns, batch.errors)
         groups = [p if p is not None else "" for p in batch.prompts]
         settled, failed = self.failures.settle(values, errors, groups)
         return _encode(openrlhf_response(settled, failed, self.config))

@@ -24,6 +24,7 @@ from typing import Any, Sequence
 from rewardkit.core.compose import ComposedReward
 from rewardkit.core.errors import UsageError
 from rewardkit.core.rows import check_rows
+from rewardkit.integrations.failures import missing_label_errors
 from rewardkit.serve.config import ServeConfig
 
 __all__ = ["RequestFailed", "OpenRLHFBatch", "openrlhf_batch", "openrlhf_response", "place_response",
@@ -161,10 +162,6 @@ class OpenRLHFBatch:
         return [i for i, e in enumerate(self.errors) if e is None]
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def openrlhf_batch(payload: Any, config: ServeConfig, reward: ComposedReward) -> OpenRLHFBatch:
     """The samples of an OpenRLHF request; :class:`RequestFailed` if the request is malformed."""
     if not isinstance(payload, dict):
@@ -191,6 +188,7 @@ def openrlhf_batch(payload: Any, config: ServeConfig, reward: ComposedReward) ->
     if needs_label and config.label_column not in columns:
         raise RequestFailed(400, f"missing 'labels': {', '.join(needs_label)} needs the column "
                                  f"{config.label_column!r} (OpenRLHF sends it with --data.label_key)")
+    missing = missing_label_errors(reward, config.label_column, columns.get(config.label_column, [None] * n))
     completions: list[str | None] = []
     errors: list[str | None] = []
     for i, (query, prompt) in enumerate(zip(queries, prompts)):
@@ -198,11 +196,8 @@ def openrlhf_batch(payload: Any, config: ServeConfig, reward: ComposedReward) ->
         completions.append(None if response is None else strip_markers(response, config.strip))
         if response is None:
             errors.append(f"sample {i}: cannot find the response: {why}")
-        elif needs_label and _blank(columns[config.label_column][i]):
-            errors.append(f"sample {i}: missing label ({columns[config.label_column][i]!r}); "
-                          f"{', '.join(needs_label)} needs it")
         else:
-            errors.append(None)
+            errors.append(missing[i] and f"sample {i}: {missing[i]}")
     return OpenRLHFBatch(prompts, completions, columns, errors)
 
 
