@@ -96,11 +96,14 @@ def place_response(query: str, prompt: str | None) -> tuple[str | None, str]:
         squeezed, index = _squeeze(body)
         offset = len(query) - len(body)
         at = squeezed.find(squeezed_prompt) if squeezed_prompt else -1
+        # the prompt's trailing whitespace cannot be told from the response's: with whitespace
+        # ignored, a prompt that ends in whitespace takes the response's leading whitespace too
+        trim = str.lstrip if prompt[-1:].isspace() else (lambda text: text)
         if at >= 0:
-            return body[index[at + len(squeezed_prompt) - 1] + 1:], "whitespace"
+            return trim(body[index[at + len(squeezed_prompt) - 1] + 1:]), "whitespace"
         overlap = _overlap(squeezed_prompt, squeezed)
         if overlap >= min(MIN_TAIL, len(squeezed_prompt)) and overlap:
-            return query[offset + index[overlap - 1] + 1:], "truncated"
+            return trim(query[offset + index[overlap - 1] + 1:]), "truncated"
     turn = max(((query.rfind(m), m) for m in ASSISTANT_TURNS), default=(-1, ""))
     if turn[0] >= 0:
         return query[turn[0] + len(turn[1]):].lstrip("\n"), "template"
