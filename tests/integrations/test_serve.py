@@ -226,6 +226,9 @@ def test_rewardkit_serve_command_end_to_end():
     (["--reward", "format", "--workers", "0"], "workers must be at least 1"),
     (["--reward", "fromat"], "Did you mean 'format'"),
     (["--reward", "format", "--executor", "spark"], "unknown executor"),
+    (["--reward", "format", "--error-value", "mean"], "error_value must be 'group_mean' or a number"),
+    (["--reward", "format", "--max-error-rate", "5"], "max-error-rate must be between 0 and 1"),
+    (["--reward", "format", "--body-timeout", "0"], "body-timeout must be a positive number"),
 ])
 def test_serve_command_usage_errors_exit_2(argv, words, capsys):
     assert main(["serve", *argv]) == 2
