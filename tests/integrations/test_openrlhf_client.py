@@ -8,7 +8,9 @@ engine is a stand-in (vLLM does not run on this CPU machine), returning a fixed 
 
 Not run here: OpenRLHF's group normalisation (``RemoteExperienceMaker.compute_advantages_and_returns``)
 cannot be imported on this machine: ``openrlhf.trainer.ppo_utils.experience_maker`` imports
-``openrlhf.models``, whose ``ring_attn_utils`` imports ``flash_attn`` (a CUDA-only build).
+``openrlhf.models.utils`` (``import deepspeed``) and, through ``trainer.ray.launcher``,
+``openrlhf.models``, whose ``ring_attn_utils`` imports ``flash_attn`` (flash-attn 2.8.3 builds only
+with CUDA). What reaches it is checked instead: every number the server sends is finite.
 """
 from __future__ import annotations
 
