@@ -9,7 +9,7 @@ import re
 import shlex
 from pathlib import Path
 
-import pytest
+from itest_peers import import_peer
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "integrations.md"
 
@@ -53,8 +53,7 @@ def test_trl_block_runs_with_trls_own_classes(tmp_path, monkeypatch):
 
 
 def test_verl_block_composes_with_verls_config_and_loads_through_its_loader():
-    pytest.importorskip("verl", reason="verl is installed by scripts/setup.sh")
-    import verl
+    verl = import_peer("verl")
     from hydra import compose, initialize_config_dir
     from verl.trainer.ppo.reward import get_custom_reward_fn
 
@@ -72,9 +71,8 @@ def test_verl_block_composes_with_verls_config_and_loads_through_its_loader():
 
 
 def test_openrlhf_block_uses_flags_that_openrlhf_and_rewardkit_serve_define():
+    import_peer("openrlhf.utils.agent")
     spec = importlib.util.find_spec("openrlhf")
-    if spec is None:
-        pytest.skip("OpenRLHF is installed by scripts/setup.sh")
     serve, train = _commands(_block("openrlhf"))
 
     # our command: parsed by its own parser and accepted by the server's config

@@ -21,8 +21,9 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from itest_peers import import_peer
 
-agent = pytest.importorskip("openrlhf.utils.agent", reason="OpenRLHF is installed by scripts/setup.sh")
+agent = import_peer("openrlhf.utils.agent")
 
 SPEC = "math:1+format:0.2"
 

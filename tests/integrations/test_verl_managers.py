@@ -11,8 +11,9 @@ import math
 
 import numpy as np
 import pytest
+from itest_peers import import_peer
 
-verl_protocol = pytest.importorskip("verl.protocol", reason="verl is installed by scripts/setup.sh")
+verl_protocol = import_peer("verl.protocol")
 
 import torch  # noqa: E402
 
