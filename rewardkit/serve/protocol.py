@@ -1,6 +1,6 @@
 """Request and response shapes of the reward server, as pure functions (no HTTP here).
 
-OpenRLHF's remote reward protocol (``--remote_rm_url http://HOST:PORT/get_reward``)::
+OpenRLHF's remote reward protocol (``--reward.remote_url http://HOST:PORT/get_reward``)::
 
     POST {"query": [prompt + response, ...], "prompts": [prompt, ...], "labels": [label, ...]}
     ->   {"rewards": [float, ...], "scores": [float, ...], "extra_logs": {name: [float, ...]}}
