@@ -190,3 +190,16 @@ def test_strict_stops_at_the_first_failure(toy_rewards, tokenizer):
     manager = NaiveRewardManager(tokenizer, 0, compute_score=_verl_function("compute_score", strict=True))
     with pytest.raises(RewardError, match="itest_crash"):
         manager(_batch(tokenizer))
+
+
+def test_the_reward_loop_stops_past_max_error_rate(toy_rewards, tokenizer):
+    from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManager
+
+    rows = [(uid, gt, "boom") for uid, gt, _ in ROWS]
+    data = _batch(tokenizer, rows)
+    fn = _verl_function("compute_score", max_error_rate=0.05, error_window=20)  # the second failure stops
+    manager = NaiveRewardManager(config=None, tokenizer=tokenizer, compute_score=fn)
+    first = manager.loop.run_until_complete(manager.run_single(data[0:1]))
+    assert first["reward_extra_info"]["rewardkit_error"] == 1.0 and math.isfinite(first["reward_score"])
+    with pytest.raises(ErrorRateExceeded, match="2 of the last 2 samples failed"):
+        manager.loop.run_until_complete(manager.run_single(data[1:2]))
