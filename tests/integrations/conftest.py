@@ -59,3 +59,45 @@ def live_server() -> Iterator[Callable[[Any], str]]:
     for server, thread in started:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture
+def serve_command() -> Iterator[Callable[..., str]]:
+    """Start the real ``rewardkit serve`` command in its own process on a free loopback port;
+    return its base URL once /health answers. Stopped with SIGINT (Ctrl-C) afterwards."""
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    procs: list[subprocess.Popen] = []
+
+    def start(*args: str) -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        cmd = [sys.executable, "-c", "import sys; from rewardkit.core.cli import main; sys.exit(main())",
+               "serve", *args, "--port", str(port)]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        procs.append(proc)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/health", timeout=2)
+                return url
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)
+
+    yield start
+    for proc in procs:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()

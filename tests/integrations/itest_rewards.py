@@ -2,7 +2,7 @@
 
 ``itest_exact`` is a small math-like reward (last number against ``answer``; None without an
 answer), ``itest_distinct`` varies on any text, ``itest_slow`` sleeps (timeouts), ``itest_crash``
-raises on 'boom' (the error policy).
+raises on 'boom' and ``itest_fails_when`` on rows whose ``fail`` column is true (the error policy).
 """
 from __future__ import annotations
 
@@ -56,6 +56,14 @@ def itest_crash(completion):
     return 0.5
 
 
+@reward("itest_fails_when")
+def itest_fails_when(completion, fail=False):
+    """Raises on rows whose ``fail`` column is true, else 1.0."""
+    if fail:
+        raise RuntimeError("this row is set to fail")
+    return 1.0
+
+
 @hookimpl
 def rewardkit_rewards():
-    return [itest_exact, itest_distinct, Slow, itest_crash]
+    return [itest_exact, itest_distinct, Slow, itest_crash, itest_fails_when]

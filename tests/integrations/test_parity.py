@@ -11,7 +11,7 @@ from rewardkit.core.cli import main
 from rewardkit.core.compose import combine, load_reward
 from rewardkit.integrations import verl
 from rewardkit.integrations.ray_executor import RayExecutor
-from rewardkit.integrations.trl import reward_funcs
+from rewardkit.integrations.trl import reward_funcs, reward_weights
 from rewardkit.serve import create_app
 
 SPEC = "math:1+format:0.2"
@@ -59,7 +59,7 @@ def test_same_spec_scores_identically_everywhere(ray_local, live_server, tmp_pat
     assert len(set(totals)) >= 3 and None not in totals  # a spread of values, all scored
 
     # 2. TRL: conversational rows, called as GRPOTrainer calls them, summed with the weights
-    funcs, weights = reward_funcs(SPEC)
+    funcs, weights = reward_funcs(SPEC), reward_weights(SPEC)
     chat_prompts = [[{"role": "user", "content": p}] for p in prompts]
     chat_completions = [[{"role": "assistant", "content": c}] for c in completions]
     trl = {f.__name__: f(prompts=chat_prompts, completions=chat_completions, answer=answers,

@@ -55,21 +55,28 @@ def test_openrlhf_score_and_health_endpoints(toy_rewards, live_server):
         assert health["required_columns"] == ["answer"] and health["requests"] == {"200": 2}
 
 
-def test_openrlhf_null_label_is_not_applicable_and_uses_none_value(toy_rewards, live_server):
-    url = live_server(create_app(load_reward("itest_exact"), ServeConfig(none_value=-1.0)))
-    payload = {"query": ["Q: 1 A: 1"], "prompts": ["Q: 1 A:"], "labels": [None]}
-    got = httpx.post(f"{url}/get_reward", json=payload, timeout=30)
-    assert got.status_code == 200
-    assert got.json()["rewards"] == [-1.0]
+def test_a_missing_or_empty_label_is_a_counted_failure_not_a_zero(toy_rewards, live_server, caplog):
+    url = live_server(create_app(load_reward("itest_exact"), ServeConfig(error_value="-7", max_error_rate=1)))
+    payload = {"query": ["Q: 1 A: 1", "Q: 1 A: 1", "Q: 1 A: 1"], "prompts": ["Q: 1 A:"] * 3,
+               "labels": [None, "  ", "1"]}
+    with httpx.Client(base_url=url, timeout=30) as client:
+        body = client.post("/get_reward", json=payload).json()
+        assert body["rewards"] == [-7.0, -7.0, 1.0]
+        assert body["extra_logs"]["rewardkit_error"] == [1.0, 1.0, 0.0]
+        assert "missing label" in caplog.text and "itest_exact needs it" in caplog.text
+        health = client.get("/health").json()
+        assert health["unscorable"] == {"missing_label": 2} and health["failures"]["failed"] == 2
 
 
 def test_a_failing_reward_is_flagged_counted_and_never_hidden(toy_rewards, live_server):
     reward = load_reward("itest_crash+format")
-    url = live_server(create_app(reward, ServeConfig(error_value=-5.0)))
+    url = live_server(create_app(reward, ServeConfig(error_value="-5", max_error_rate=1)))
     with httpx.Client(base_url=url, timeout=30) as client:
-        body = client.post("/get_reward", json={"query": ["boom \\boxed{1}", "fine \\boxed{1}"]}).json()
+        payload = {"query": ["Q boom \\boxed{1}", "Q fine \\boxed{1}"], "prompts": ["Q", "Q"]}
+        body = client.post("/get_reward", json=payload).json()
         assert body["rewards"] == [-5.0, 1.5]
         assert body["extra_logs"]["itest_crash"] == [-5.0, 0.5]
+        assert body["extra_logs"]["format"] == [1.0, 1.0]  # a component that was scored keeps its value
         assert body["extra_logs"]["rewardkit_error"] == [1.0, 0.0]
         rows = client.post("/score", json={"rows": [{"completion": "boom"}]}).json()["rows"]
         assert rows[0]["reward"] is None and rows[0]["rewards"]["itest_crash"] is None
@@ -85,7 +92,12 @@ BAD_REQUESTS = [
     ("POST", "/get_reward", b'{"query": "a"}', 400, "must be a JSON list"),
     ("POST", "/get_reward", b'{"query": [1]}', 400, "must be a string"),
     ("POST", "/get_reward", b'{"query": ["a"], "labels": ["1", "2"]}', 400, "'labels' has 2 items"),
-    ("POST", "/get_reward", b'{"query": ["a"]}', 400, "needs the column 'answer'"),  # no labels
+    ("POST", "/get_reward", b'{"query": ["a"]}', 400, "missing 'labels'"),  # a reward needs them
+    ("POST", "/get_reward", b'{"query": ["a"], "labels": [NaN]}', 400, "NaN is not a JSON number"),
+    ("POST", "/score", b'{"rows": [{"completion": "1", "answer": Infinity}]}', 400, "Infinity"),
+    ("POST", "/get_reward", b"[" * 1900 + b"]" * 1900, 400, "nested too deeply"),  # RecursionError
+    ("POST", "/score", b'{"rows": [{"completion": "1", "answer": "1", "x": ' + b"[" * 990 + b"]" * 990 + b"}]}",
+     400, "nested too deeply"),  # parses, but too deep to score or echo back
     ("POST", "/get_reward", b'{"query": ["a"], "metas": [3]}', 400, "'metas'"),
     ("POST", "/get_reward", json.dumps({"query": ["a"] * 51}).encode(), 413, "limit is 50"),
     ("POST", "/get_reward", b'{"query": ["' + b"x" * 5000 + b'"]}', 413, "--max-request-bytes"),
@@ -122,7 +134,7 @@ def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_rewards
     url = live_server(create_app(load_reward("itest_slow(delay=3.0)"), config))
     with httpx.Client(base_url=url, timeout=30) as client:
         start = time.monotonic()
-        got = client.post("/get_reward", json={"query": ["a"]})
+        got = client.post("/get_reward", json={"query": ["a"], "prompts": [""]})
         assert got.status_code == 504 and "--timeout" in got.json()["error"]
         assert time.monotonic() - start < 2.5  # answered at the deadline, not when scoring ends (3 s)
         assert client.get("/health").json()["status"] == "ok"  # the event loop was never blocked
@@ -130,7 +142,8 @@ def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_rewards
     results: list[int] = []
 
     def post() -> None:
-        results.append(httpx.post(f"{url}/get_reward", json={"query": ["a"]}, timeout=30).status_code)
+        results.append(httpx.post(f"{url}/get_reward", json={"query": ["a"], "prompts": [""]},
+                                  timeout=30).status_code)
 
     threads = [threading.Thread(target=post) for _ in range(3)]
     for t in threads:
@@ -213,6 +226,9 @@ def test_rewardkit_serve_command_end_to_end():
     (["--reward", "format", "--workers", "0"], "workers must be at least 1"),
     (["--reward", "fromat"], "Did you mean 'format'"),
     (["--reward", "format", "--executor", "spark"], "unknown executor"),
+    (["--reward", "format", "--error-value", "mean"], "error_value must be 'group_mean' or a number"),
+    (["--reward", "format", "--max-error-rate", "5"], "max-error-rate must be between 0 and 1"),
+    (["--reward", "format", "--body-timeout", "0"], "body-timeout must be a positive number"),
 ])
 def test_serve_command_usage_errors_exit_2(argv, words, capsys):
     assert main(["serve", *argv]) == 2
@@ -228,3 +244,37 @@ def test_serve_command_port_in_use_is_a_usage_error(capsys):
         assert main(["serve", "--reward", "format", "--port", str(port)]) == 2
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rewardkit serve:")]
     assert err == [f"rewardkit serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+
+
+def test_slow_bodies_hold_no_scoring_slot_and_time_out_on_their_own(toy_rewards, live_server):
+    """Issue 15, item 8: 64 connections that each send one body byte and stall used to fill every
+    --max-pending slot for the whole --timeout; now they wait apart and get 408 at --body-timeout."""
+    config = ServeConfig(max_pending=8, body_timeout=2.0, timeout=120)
+    url = live_server(create_app(load_reward(SPEC), config))
+    host, port = url.removeprefix("http://").split(":")
+    head = (f"POST /get_reward HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1000\r\n\r\n{").encode()
+    stalled = []
+    for _ in range(64):
+        sock = socket.create_connection((host, int(port)), timeout=10)
+        sock.sendall(head)  # headers and one body byte, then nothing
+        stalled.append(sock)
+    try:
+        time.sleep(0.3)
+        queries, prompts = _queries()
+        start = time.monotonic()
+        got = httpx.post(f"{url}/get_reward", json={"query": queries, "prompts": prompts, "labels": LABELS},
+                         timeout=30)
+        assert got.status_code == 200 and got.json()["rewards"] == [1.2, 0.2, 1.0, 0.0]
+        assert time.monotonic() - start < 1.5  # answered at once, not after the stalled bodies
+        for sock in stalled:  # each stalled request is answered 408 at --body-timeout
+            reply = b""
+            while b"}" not in reply and (chunk := sock.recv(4096)):
+                reply += chunk
+            assert reply.startswith(b"HTTP/1.1 408") and b"--body-timeout" in reply
+        assert time.monotonic() - start < 10
+    finally:
+        for sock in stalled:
+            sock.close()
+    health = httpx.get(f"{url}/health", timeout=10).json()
+    assert health["receiving"] == 0 and health["pending"] == 0 and health["requests"]["408"] == 64

@@ -38,9 +38,10 @@ def test_compute_score_loaded_by_path_with_reward_kwargs():
     # preprocessing also keeps a raw solution in extra_info["answer"]: it never overrides ground_truth.
     got = compute_score(data_source="openai/gsm8k", solution_str="48 + 24 = 72, so \\boxed{72}",
                         ground_truth="72", extra_info={"split": "train", "index": 3, "answer": "#### 99"})
-    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "rewardkit_error": 0.0}
+    # acc: the component checked against the ground truth (math), which verl's validation reports
+    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "acc": 1.0, "rewardkit_error": 0.0}
     wrong = compute_score("openai/gsm8k", "\\boxed{71}", "72")  # positional, no extra_info
-    assert wrong == {"score": 0.2, "math": 0.0, "format": 1.0, "rewardkit_error": 0.0}
+    assert wrong == {"score": 0.2, "math": 0.0, "format": 1.0, "acc": 0.0, "rewardkit_error": 0.0}
 
 
 def test_ground_truth_column_and_extra_info_columns(toy_rewards):
@@ -60,18 +61,40 @@ def test_spec_from_the_environment_and_a_clear_error_without_one(toy_rewards, mo
         verl.compute_score("src", "4", "4")
 
 
-def test_none_and_failures_become_the_configured_numbers_and_are_flagged(toy_rewards, caplog):
-    none = verl.compute_score("src", "4", None, reward_spec="itest_exact", none_value=-1)
+@pytest.fixture
+def fresh_trackers():
+    verl._trackers.clear()
+    yield
+    verl._trackers.clear()
+
+
+def test_not_applicable_is_none_value_and_a_missing_ground_truth_is_a_failure(toy_rewards, fresh_trackers,
+                                                                              caplog):
+    # None from a reward that does not apply becomes none_value (here its 'answer' comes from
+    # extra_info, so the ground truth is not what it needs)
+    none = verl.compute_score("src", "4", "unused", {"answer": None}, reward_spec="itest_exact",
+                              ground_truth_column="other", none_value=-1)
     assert none == {"score": -1.0, "itest_exact": -1.0, "rewardkit_error": 0.0}
-    # default: a failure is "no score" (NaN), flagged, logged with the plugin
-    failed = verl.compute_score("src", "boom", "4", reward_spec="itest_crash+itest_exact")
-    assert math.isnan(failed["score"]) and math.isnan(failed["itest_crash"])
-    assert failed["itest_exact"] == 0.0 and failed["rewardkit_error"] == 1.0
-    assert "itest_crash" in caplog.text and "exploded" in caplog.text
+    # a missing ground truth for a reward that needs one is a counted failure, not a wrong answer
+    missing = verl.compute_score("src", "4", None, reward_spec="itest_exact", max_error_rate=1)
+    assert missing["rewardkit_error"] == 1.0 and "missing label" in caplog.text
+
+
+def test_failures_get_a_finite_stand_in_flagged_and_logged(toy_rewards, fresh_trackers, caplog):
+    spec = "itest_crash+itest_exact"
+    kw = {"reward_spec": spec, "max_error_rate": 1, "extra_info": {"index": 7}}
+    ok = verl.compute_score("src", "4", "4", **kw)  # 0.5 + 1.0
+    failed = verl.compute_score("src", "boom", "4", **kw)
+    # default stand-in: the mean of the valid samples of its group (same data_source, truth, index)
+    assert failed["score"] == ok["score"] == 1.5 and failed["itest_crash"] == 0.5
+    assert failed["itest_exact"] == 0.0 and failed["rewardkit_error"] == 1.0  # scored component kept
+    assert "itest_crash (plugin 'itest')" in caplog.text and "exploded" in caplog.text
     zero = verl.compute_score("src", "boom", "4", reward_spec="itest_crash", error_value="0")
     assert zero == {"score": 0.0, "itest_crash": 0.0, "rewardkit_error": 1.0}
     with pytest.raises(RewardError, match="itest_crash"):
         verl.compute_score("src", "boom", "4", reward_spec="itest_crash", strict=True)
+    with pytest.raises(UsageError, match="error_value"):
+        verl.compute_score("src", "4", "4", reward_spec="itest_crash", error_value="mean")
 
 
 def test_batch_function_for_verls_batch_reward_manager(toy_rewards):

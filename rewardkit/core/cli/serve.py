@@ -20,7 +20,7 @@ class Serve(Command):
   rewardkit serve --reward 'code(timeout=5)' --label-column tests --executor ray://head:10001
   curl -s localhost:8000/health
   curl -s localhost:8000/score -d '{"rows": [{"completion": "\\\\boxed{4}", "answer": "4"}]}'
-OpenRLHF: --remote_rm_url http://HOST:PORT/get_reward --label_key answer"""
+OpenRLHF (0.11): --reward.remote_url http://HOST:PORT/get_reward --data.label_key answer"""
 
     def add_arguments(self, p: argparse.ArgumentParser) -> None:
         from rewardkit.serve.config import ServeConfig
