@@ -103,22 +103,19 @@ def test_include_prompt_for_humaneval_style_completions():
     assert result.components["code"] == [1.0, 0.0]
 
 
-def test_failures_of_the_sandbox_or_the_data_are_no_score_not_zero(monkeypatch, caplog):
+def test_failures_of_the_sandbox_or_the_data_are_no_score_not_zero(monkeypatch, caplog, tmp_path):
     reward = load_reward("code(backend=bwrap)")
     bad = reward.score(None, [HONEST], {"tests": [["assert add(1, 2) =="]]})
     assert math.isnan(bad.components["code"][0]) and "bad tests" in bad.errors["code"][0]
-    from rewardkit.verifiers.code import backends
-    from rewardkit.verifiers.code.backends.bwrap import BwrapBackend
-
-    def broken_start(self, slot, limits):
-        raise backends.SandboxUnavailable("simulated: cannot create namespaces")
-
-    from rewardkit.verifiers.code import close_pools
+    from rewardkit.verifiers.code import close_pools, get_pool
     close_pools()
-    monkeypatch.setattr(BwrapBackend, "start", broken_start)
+    get_pool("bwrap", reward.options.workers, reward.options.limits())  # no evaluator started yet
+    # the slot's evaluator process, started now, finds no bwrap: its sandbox cannot start
+    monkeypatch.setenv("PATH", str(tmp_path))
     result = reward.score(None, [HONEST], {"tests": [TESTS]})
     assert math.isnan(result.components["code"][0])
-    assert "simulated" in result.errors["code"][0] and reward.error_counts["code"] == 2
+    assert "bubblewrap not found" in result.errors["code"][0]
+    assert reward.error_counts["code"] == 2
     monkeypatch.undo()
     close_pools()
 

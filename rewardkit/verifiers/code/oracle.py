@@ -23,7 +23,8 @@ from rewardkit.verifiers.code.session import (CandidateDied, CandidateError, Ses
                                               TestTimeout, UntrustedOperation)
 from rewardkit.verifiers.code.testforms import CallCase, IOCase, Step, TestSuite, normalize_output
 
-__all__ = ["Program", "TestResult", "ProgramResult", "Watch", "run_program", "exact_equal"]
+__all__ = ["Program", "TestResult", "ProgramResult", "Watch", "run_program", "exact_equal",
+           "test_names", "all_tests"]
 
 Status = Literal["passed", "failed", "error", "timeout"]
 
@@ -356,8 +357,7 @@ def run_program(jail: Jail, program: Program, limits: Limits,
     except (CandidateError, CandidateDied, TestTimeout) as exc:  # a last line: never the batch's
         load_error = f"{type(exc).__name__}: {exc}"
     if load_error is not None:
-        results = tuple(TestResult(_name(item), "error", f"program failed to load: {load_error}")
-                        for item in program.suite.items if not isinstance(item, Step) or item.is_test)
+        results = all_tests(program, "error", f"program failed to load: {load_error}").tests
     else:
         results = tuple(runner.results)
     runner.watch.phase("reset", RESET_TIMEOUT)
@@ -365,5 +365,13 @@ def run_program(jail: Jail, program: Program, limits: Limits,
     return ProgramResult(results, load_error, round(time.monotonic() - start, 4), jail.backend)
 
 
-def _name(item: Any) -> str:
-    return getattr(item, "name", "") or "test"
+def test_names(program: Program) -> list[str]:
+    """The names of the program's tests, in order (steps that are not tests left out)."""
+    return [getattr(item, "name", "") or "test" for item in program.suite.items
+            if not isinstance(item, Step) or item.is_test]
+
+
+def all_tests(program: Program, status: Status, message: str, backend: str = "") -> ProgramResult:
+    """A result giving every test of ``program`` the same status and message."""
+    return ProgramResult(tuple(TestResult(n, status, message) for n in test_names(program)),
+                         backend=backend)

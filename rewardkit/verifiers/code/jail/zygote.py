@@ -152,20 +152,24 @@ def _wipe_sysv_ipc():
 
 def _read_line(fd, buf, deadline, cap):
     """One line from ``fd`` before ``deadline``: (line, rest) or (None, reason)."""
-    while b"\n" not in buf:
-        if len(buf) > cap:
-            return None, "too_large"
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None, "timeout"
-        ready, _, _ = select.select([fd], [], [], None if left == float("inf") else left)
-        if not ready:
-            continue
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return None, "died"
-        buf += chunk
-    line, _, rest = buf.partition(b"\n")
+    if b"\n" not in buf:
+        buf = bytearray(buf)  # grows in place: a reply of many chunks costs linear time
+        while True:
+            if len(buf) > cap:
+                return None, "too_large"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None, "timeout"
+            ready, _, _ = select.select([fd], [], [], None if left == float("inf") else left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None, "died"
+            buf += chunk
+            if b"\n" in chunk:
+                break
+    line, _, rest = bytes(buf).partition(b"\n")
     if len(line) > cap:
         return None, "too_large"
     return line, rest
