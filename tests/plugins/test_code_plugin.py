@@ -109,7 +109,7 @@ def test_failures_of_the_sandbox_or_the_data_are_no_score_not_zero(monkeypatch, 
     assert math.isnan(bad.components["code"][0]) and "bad tests" in bad.errors["code"][0]
     from rewardkit.verifiers.code import close_pools, get_pool
     close_pools()
-    get_pool("bwrap", reward.options.workers, reward.options.limits())  # no evaluator started yet
+    get_pool("bwrap", 0, CodeOptions(backend="bwrap").limits())  # no evaluator started yet
     # the slot's evaluator process, started now, finds no bwrap: its sandbox cannot start
     monkeypatch.setenv("PATH", str(tmp_path))
     result = reward.score(None, [HONEST], {"tests": [TESTS]})
