@@ -129,10 +129,22 @@ def test_options_document_themselves_and_validate():
     assert CodeOptions(timeout=2).limits().timeout == 2
 
 
+#: rows that once made ``rewardkit score`` exit 1 without scoring any row (issue 15)
+BATCH_BREAKERS = {
+    "alias_loop": "x = []\nx.append(x)\nadd = x",
+    "never_yields": "def _g():\n    while True:\n        pass\n    yield 1\nadd = _g()",
+    "getattr_exits": "import os\nclass O:\n    def __getattr__(self, n):\n        os._exit(0)\nadd = O()",
+}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
+    check = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(2, 2) == 4\n"
     rows = [{"completion": HONEST, "tests": TESTS}]
     rows += [{"completion": code, "tests": TESTS} for code in FORGERIES.values()]
+    rows += [{"completion": BATCH_BREAKERS["alias_loop"], "tests": check, "entry_point": "add"}]
+    rows += [{"completion": code, "tests": TESTS} for code in list(BATCH_BREAKERS.values())[1:]]
+    rows += [{"completion": HONEST, "tests": check, "entry_point": "add"}]
     src = tmp_path / "rows.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "scored.jsonl"
@@ -141,7 +153,8 @@ def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     scored = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["reward"] for r in scored] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    # one candidate's failure is its own zero: every other row is still scored
+    assert [r["reward"] for r in scored] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
 
 
 def test_cli_sandbox_check_and_missing_backend_message(tmp_path):

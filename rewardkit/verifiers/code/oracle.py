@@ -152,9 +152,11 @@ class _Runner:
         self.suite = program.suite
         self.session = Session(jail, program.code, time.monotonic() + limits.program_timeout)
         self.results: list[TestResult] = []
-        #: names bound to the candidate's objects, and what they were bound to: after a reload,
-        #: only a name still holding that object is rebound (never one trusted code replaced)
-        self.bound: dict[str, Any] = {}
+        #: names bound to the candidate's objects: name -> (object, candidate name). After a
+        #: reload, only a name still holding that object is rebound (never one trusted code
+        #: replaced); ``pending``: names not bound yet because the program was gone at the time
+        self.bound: dict[str, tuple[Any, str]] = {}
+        self.pending: dict[str, tuple[str, bool]] = {}
         self.watch = watch or Watch()
 
     def _test(self, name: str, body: Any) -> None:
@@ -279,35 +281,43 @@ class _Runner:
             except (Exception, TestTimeout, CandidateDied):  # noqa: BLE001
                 pass
             if entry and (not _reserved(entry) or entry in may_shadow):
-                self._bind(ns, [(entry, entry)])  # the setup may hold a stub of the entry point
-        self._bind(ns, list(self.suite.aliases))
+                # the setup may hold a stub of the function under test: the candidate's wins
+                self._bind(ns, [(entry, entry)], force=True)
+        self._bind(ns, list(self.suite.aliases), force=True)
         return ns
 
-    def _bind(self, ns: dict, pairs: list[tuple[str, str]]) -> None:
+    def _bind(self, ns: dict, pairs: list[tuple[str, str]], force: bool = False) -> None:
         """Bind each ``name`` of ``(name, candidate name)`` to the candidate's current object.
 
         Each name is bound on its own: a candidate value that cannot be fetched (too large,
         never-ending, kills the program) leaves that one name unbound, and the tests that read
-        it fail; it never stops the other names or the other tests.
+        it fail; it never stops the other names or the other tests. ``force``: bind it after a
+        reload even if trusted code defined the name (the entry point and its aliases).
         """
         s = self.session
         for name, target in pairs:
-            if not name or target not in s.names or not s.loaded:
+            if not name or (s.loaded and target not in s.names):
+                continue
+            if not s.loaded:
+                self.pending[name] = (target, force)
                 continue
             try:
-                ns[name] = self.bound[name] = s.get(target)
+                obj = s.get(target)
             except (Exception, TestTimeout, CandidateDied):  # noqa: BLE001 - that name only
                 self.bound.pop(name, None)
                 ns.pop(name, None)
+                continue
+            ns[name], self.bound[name] = obj, (obj, target)
 
     def _reload_bindings(self, ns: dict) -> None:
         """After a reload: rebind the names bound to the candidate before, except any that
-        trusted code (the setup, a helper step) has replaced since; a name that only the new
-        load defines is never bound."""
-        targets = dict(self.suite.aliases)
-        keep = [n for n, obj in self.bound.items() if ns.get(n) is obj]
+        trusted code (the setup, a helper step) has replaced since, and bind those that were
+        pending; a name that only the new load defines is never bound."""
+        again = [(n, t) for n, (obj, t) in self.bound.items() if ns.get(n) is obj]
+        again += [(n, t) for n, (t, force) in self.pending.items() if force or n not in ns]
         self.bound.clear()
-        self._bind(ns, [(n, targets.get(n, n)) for n in keep])
+        self.pending.clear()
+        self._bind(ns, again)
 
     def _may_shadow(self) -> set[str]:
         """The one reserved name the candidate may still provide: the function under test
