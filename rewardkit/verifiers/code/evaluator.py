@@ -58,14 +58,19 @@ class JailInfo:
 
 # --- worker side ---------------------------------------------------------------------------------
 class _Reporter(Watch):
+    """Sends each phase's start to the host, with the tests finished since the last one (one
+    message per test: the host has every finished test before the next one can hang)."""
+
     def __init__(self, tx: Connection) -> None:
         self.tx = tx
+        self.done: list[TestResult] = []
 
     def phase(self, name: str, seconds: float) -> None:
-        self.tx.send(("phase", name, seconds))
+        self.tx.send(("phase", name, seconds, self.done))
+        self.done = []
 
     def finished(self, result: TestResult) -> None:
-        self.tx.send(("test", result))
+        self.done.append(result)
 
 
 class _Slot:
@@ -92,7 +97,7 @@ class _Slot:
         for attempt in range(2):
             try:
                 if self.jail is None:
-                    self.tx.send(("phase", "start", START_TIMEOUT))
+                    self.tx.send(("phase", "start", START_TIMEOUT, []))
                     self.start()
                 return run_program(self.jail, program, self.limits, watch)
             except JailBroken as exc:
@@ -218,8 +223,7 @@ class Evaluator:
             kind = msg[0]
             if kind == "phase":
                 phase, deadline = msg[1], time.monotonic() + msg[2] + GRACE
-            elif kind == "test":
-                done.append(msg[1])
+                done += msg[3]
             elif kind == "restart":
                 done.clear()
             elif kind == "jail":
