@@ -8,8 +8,13 @@ harness, or printing only a correct prefix of the expected output. Resource atta
 computation, megabytes of output, a memory bomb) must earn nothing either. For ``code_hidden``:
 a program that special-cases the visible tests must fail the hidden ones.
 
-All probes of a reward share their column names (``tests`` and ``test_cases``, one of them None),
-so they run as one batch on the warm jails.
+Later probes come from an adversarial review (issue 15): a forced reload that hopes to rebind a
+trusted helper or to find a note from its first load, a module-level object that kills its
+process when inspected, ``StopIteration`` ending a builtin iterator early, redefined builtins,
+numbers and ranges whose use on the host would never end, and IPC objects that outlive a program.
+
+All probes of a reward share their column names (``tests``, ``test_cases`` and
+``test_setup_code``, some of them None), so they run as one batch on the warm jails.
 """
 from __future__ import annotations
 
@@ -86,16 +91,62 @@ _STDIO_EXPLOITS = [
 ]
 
 
+_IPC = "import ctypes, os\n_lib = ctypes.CDLL(None, use_errno=True)\n"
+_CHECKED = ("def is_sum(v, a, b):\n    return v == a + b\n")  # trusted setup code of a probe
+
+# (name, completion, tests, trusted setup, description): exploits that need tests of their own
+# (the honest add passes each of them)
+_TEST_EXPLOITS = [
+    ("reload-rebinds-setup-helper",
+     "x = 'x' * (9 << 20)\n\ndef is_sum(v, a, b):\n    return True\n\n" + _WRONG,
+     ["x = 0", "assert is_sum(add(1, 2), 1, 2)", "assert is_sum(add(5, 5), 5, 5)"], _CHECKED,
+     "a value too large to send back forces a reload, hoping the reload rebinds the trusted "
+     "setup's helper to its own"),
+    ("reload-second-chance",
+     "import os\nif os.path.exists('/tmp/.loaded'):\n    def add(a, b):\n        return a + b\n"
+     "else:\n    open('/tmp/.loaded', 'w').write('1')\n    x = 'x' * (9 << 20)\n"
+     "    def add(a, b):\n        return 0\n", ["x = 0"] + _TESTS,
+     "", "behaves on a reload after a note it left in /tmp during the first load"),
+    ("getattr-exit",
+     "import os\n\nclass _O:\n    def __getattr__(self, name):\n        os._exit(0)\n\nadd = _O()\n",
+     _TESTS, "", "a module-level object that kills its process when the host inspects it"),
+    ("stop-iteration", "def add(a, b):\n    raise StopIteration\n",
+     ["assert all(map(lambda p: add(*p) == p[0] + p[1], [(1, 2), (3, 4)]))"], "",
+     "raises StopIteration so that a builtin iterator in the test ends early and passes"),
+    ("shadow-builtins", _WRONG + "\ndef sum(xs):\n    return 0.0\n\ndef abs(x):\n    return 0.0\n",
+     ["assert abs(sum([1.5, 2.5]) - 4.0) < 1e-9", "assert abs(sum([add(1, 2), 1]) - 4) < 1e-9"], "",
+     "redefines the builtins every test calls"),
+    ("huge-decimal",
+     "from decimal import Decimal\n\ndef add(a, b):\n    return Decimal('1e999999999')\n",
+     ["assert int(add(1, 2)) == 3"], "",
+     "returns a number the test's int() would take hours to convert on the host"),
+    ("huge-range", "def add(a, b):\n    return range(10 ** 18)\n",
+     ["assert len(set(range(add(0, 3)))) == 3 or len(set(add(0, 3))) == 3"], "",
+     "returns a range the test turns into a set of 10**18 items on the host"),
+    ("posix-message-queue",
+     _IPC + "\ndef add(a, b):\n    q = _lib.mq_open(b'/rk', os.O_CREAT | os.O_RDWR, 0o600, None)\n"
+     "    return a + b if q >= 0 else 0\n", _TESTS, "",
+     "needs a POSIX message queue (state that outlives the program) to answer"),
+    ("sysv-shared-memory",
+     _IPC + "\ndef add(a, b):\n    seg = _lib.shmget(0, 1 << 20, 0o1600)\n"
+     "    return a + b if seg >= 0 else 0\n", _TESTS, "",
+     "needs a SysV shared-memory segment (memory no rlimit counts) to answer"),
+]
+
+
 def probes() -> list[Probe]:
     """The built-in probes for ``code`` (all-or-nothing or partial credit alike)."""
     out = [Probe(name=f"code/{name}", reward="code", prompt=_PROMPT, completion=completion,
-                 columns={"tests": _TESTS, "test_cases": None}, honest=_HONEST, expect=Expect.eq(0),
-                 description=description)
+                 columns={"tests": _TESTS, "test_cases": None, "test_setup_code": None},
+                 honest=_HONEST, expect=Expect.eq(0), description=description)
            for name, completion, description in _EXPLOITS]
+    out += [Probe(name=f"code/{name}", reward="code", prompt=_PROMPT, completion=completion,
+                  columns={"tests": tests, "test_cases": None, "test_setup_code": setup or None},
+                  honest=_HONEST, expect=Expect.eq(0), description=description)
+            for name, completion, tests, setup, description in _TEST_EXPLOITS]
     out += [Probe(name=f"code/{name}", reward="code", prompt=_STDIO_PROMPT, completion=completion,
-                  columns={"tests": None, "test_cases": _STDIO_CASES}, honest=_STDIO_HONEST,
-                  expect=Expect.eq(0),
-                  description=description)
+                  columns={"tests": None, "test_cases": _STDIO_CASES, "test_setup_code": None},
+                  honest=_STDIO_HONEST, expect=Expect.eq(0), description=description)
             for name, completion, description in _STDIO_EXPLOITS]
     return out
 

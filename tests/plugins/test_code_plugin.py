@@ -103,22 +103,19 @@ def test_include_prompt_for_humaneval_style_completions():
     assert result.components["code"] == [1.0, 0.0]
 
 
-def test_failures_of_the_sandbox_or_the_data_are_no_score_not_zero(monkeypatch, caplog):
+def test_failures_of_the_sandbox_or_the_data_are_no_score_not_zero(monkeypatch, caplog, tmp_path):
     reward = load_reward("code(backend=bwrap)")
     bad = reward.score(None, [HONEST], {"tests": [["assert add(1, 2) =="]]})
     assert math.isnan(bad.components["code"][0]) and "bad tests" in bad.errors["code"][0]
-    from rewardkit.verifiers.code import backends
-    from rewardkit.verifiers.code.backends.bwrap import BwrapBackend
-
-    def broken_start(self, slot, limits):
-        raise backends.SandboxUnavailable("simulated: cannot create namespaces")
-
-    from rewardkit.verifiers.code import close_pools
+    from rewardkit.verifiers.code import close_pools, get_pool
     close_pools()
-    monkeypatch.setattr(BwrapBackend, "start", broken_start)
+    get_pool("bwrap", 0, CodeOptions(backend="bwrap").limits())  # no evaluator started yet
+    # the slot's evaluator process, started now, finds no bwrap: its sandbox cannot start
+    monkeypatch.setenv("PATH", str(tmp_path))
     result = reward.score(None, [HONEST], {"tests": [TESTS]})
     assert math.isnan(result.components["code"][0])
-    assert "simulated" in result.errors["code"][0] and reward.error_counts["code"] == 2
+    assert "bubblewrap not found" in result.errors["code"][0]
+    assert reward.error_counts["code"] == 2
     monkeypatch.undo()
     close_pools()
 
@@ -132,10 +129,22 @@ def test_options_document_themselves_and_validate():
     assert CodeOptions(timeout=2).limits().timeout == 2
 
 
+#: rows that once made ``rewardkit score`` exit 1 without scoring any row (issue 15)
+BATCH_BREAKERS = {
+    "alias_loop": "x = []\nx.append(x)\nadd = x",
+    "never_yields": "def _g():\n    while True:\n        pass\n    yield 1\nadd = _g()",
+    "getattr_exits": "import os\nclass O:\n    def __getattr__(self, n):\n        os._exit(0)\nadd = O()",
+}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
+    check = "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(2, 2) == 4\n"
     rows = [{"completion": HONEST, "tests": TESTS}]
     rows += [{"completion": code, "tests": TESTS} for code in FORGERIES.values()]
+    rows += [{"completion": BATCH_BREAKERS["alias_loop"], "tests": check, "entry_point": "add"}]
+    rows += [{"completion": code, "tests": TESTS} for code in list(BATCH_BREAKERS.values())[1:]]
+    rows += [{"completion": HONEST, "tests": check, "entry_point": "add"}]
     src = tmp_path / "rows.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "scored.jsonl"
@@ -144,7 +153,8 @@ def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     scored = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [r["reward"] for r in scored] == [1.0, 0.0, 0.0, 0.0, 0.0]
+    # one candidate's failure is its own zero: every other row is still scored
+    assert [r["reward"] for r in scored] == [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
 
 
 def test_cli_sandbox_check_and_missing_backend_message(tmp_path):

@@ -32,12 +32,18 @@ class Limits:
         "help": "cap on one reply or on a program's stdout, in MiB (stdout floods stop here)"})
     cpus: float = field(default=1.0, metadata={
         "help": "CPU share of one jail (docker --cpus; bwrap relies on RLIMIT_CPU and the clock)"})
+    evaluator_memory_mb: int = field(default=2048, metadata={
+        "help": "address-space limit of the trusted process that runs a slot's tests on the host "
+                "against the candidate's values, in MiB; a test needing more fails"})
 
     def __post_init__(self) -> None:
         if self.timeout <= 0 or self.program_timeout <= 0:
             raise ValueError("timeout and program_timeout must be positive seconds")
         if min(self.memory_mb, self.fsize_mb, self.tmpfs_mb, self.output_mb) < 1:
             raise ValueError("memory_mb, fsize_mb, tmpfs_mb and output_mb must be at least 1")
+        if self.evaluator_memory_mb < 512:
+            raise ValueError("evaluator_memory_mb must be at least 512 (the evaluator is a Python "
+                             "process with the sandbox client loaded)")
         if self.nproc < 4 or self.nofile < 16:
             raise ValueError("nproc must be >= 4 and nofile >= 16 (Python itself needs some)")
 

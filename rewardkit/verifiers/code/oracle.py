@@ -15,7 +15,7 @@ import math
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 from rewardkit.verifiers.code.backends.base import Jail
 from rewardkit.verifiers.code.limits import Limits
@@ -23,7 +23,8 @@ from rewardkit.verifiers.code.session import (CandidateDied, CandidateError, Ses
                                               TestTimeout, UntrustedOperation)
 from rewardkit.verifiers.code.testforms import CallCase, IOCase, Step, TestSuite, normalize_output
 
-__all__ = ["Program", "TestResult", "ProgramResult", "run_program", "exact_equal"]
+__all__ = ["Program", "TestResult", "ProgramResult", "Watch", "run_program", "exact_equal",
+           "test_names", "all_tests"]
 
 Status = Literal["passed", "failed", "error", "timeout"]
 
@@ -36,6 +37,8 @@ SAFE_MODULES = frozenset({"math", "cmath", "re", "collections", "itertools", "fu
 #: exit values (minus the signal number) of a child the kernel stopped at its CPU-time rlimit:
 #: SIGXCPU at the soft limit, SIGKILL at the hard one. Such a program ran out of time.
 _CPU_LIMIT_EXITS = (-24, -9)
+#: seconds the jail may take to kill and wipe after a program
+RESET_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -143,16 +146,24 @@ def _classify(exc: BaseException) -> tuple[Status, str]:
 class _Runner:
     """Runs one program's suite; the Session is reloaded after a timeout or a crash."""
 
-    def __init__(self, jail: Jail, program: Program, limits: Limits) -> None:
+    def __init__(self, jail: Jail, program: Program, limits: Limits,
+                 watch: Watch | None = None) -> None:
         self.limits = limits
         self.suite = program.suite
         self.session = Session(jail, program.code, time.monotonic() + limits.program_timeout)
         self.results: list[TestResult] = []
+        #: names bound to the candidate's objects: name -> (object, candidate name). After a
+        #: reload, only a name still holding that object is rebound (never one trusted code
+        #: replaced); ``pending``: names not bound yet because the program was gone at the time
+        self.bound: dict[str, tuple[Any, str]] = {}
+        self.pending: dict[str, tuple[str, bool]] = {}
+        self.watch = watch or Watch()
 
     def _test(self, name: str, body: Any) -> None:
         start = time.monotonic()
         self.session.test_deadline = start + self.limits.timeout
         self.session.last_call = ""
+        self.watch.phase(name, self.limits.timeout)
         try:
             if start >= self.session.program_deadline:
                 raise TestTimeout("the program's time limit was reached before this test")
@@ -161,15 +172,20 @@ class _Runner:
             status, message = "failed", str(exc)
         except (Exception, TestTimeout, CandidateDied) as exc:  # noqa: BLE001 - any test error
             status, message = _classify(exc)
+        result = self._result(name, status, message, start)
+        self.results.append(result)
+        self.watch.finished(result)
+
+    def _result(self, name: str, status: Status, message: str, start: float) -> TestResult:
         if status != "passed" and self.session.last_call and status != "timeout":
             message = f"{message}; last call: {self.session.last_call}".lstrip("; ")
-        self.results.append(TestResult(name, status, message[:1000],
-                                       round(time.monotonic() - start, 4)))
+        return TestResult(name, status, message[:1000], round(time.monotonic() - start, 4))
 
     def _ensure_loaded(self) -> str | None:
         if self.session.loaded:
             return None
         self.session.test_deadline = time.monotonic() + self.limits.timeout
+        self.watch.phase("load", self.limits.timeout)
         try:
             return self.session.load()
         except (CandidateDied, CandidateError) as exc:
@@ -240,7 +256,7 @@ class _Runner:
             error = self._ensure_loaded()
             if error:
                 raise CandidateDied(error)
-            self._rebind(ns)
+            self._reload_bindings(ns)
         exec(_compile(step.source), ns)  # noqa: S102 - trusted test code, on the host
 
     def _step(self, step: Step, ns: dict) -> tuple[Status, str]:
@@ -253,70 +269,119 @@ class _Runner:
         for name in self.suite.names:
             if name in SAFE_MODULES:
                 ns[name] = importlib.import_module(name)
-        self._rebind(ns)
+        entry = self.suite.entry_point
+        may_shadow = self._may_shadow()
+        self._bind(ns, [(n, n) for n in sorted(self.suite.names)
+                        if not _reserved(n) or n in may_shadow])
         if self.suite.setup:
             self.session.test_deadline = time.monotonic() + self.limits.timeout
+            self.watch.phase("setup", self.limits.timeout)
             try:
                 exec(_compile(self.suite.setup), ns)  # noqa: S102 - trusted dataset code
             except (Exception, TestTimeout, CandidateDied):  # noqa: BLE001
                 pass
-            self._rebind(ns, only_entry=True)
+            if entry and (not _reserved(entry) or entry in may_shadow):
+                # the setup may hold a stub of the function under test: the candidate's wins
+                self._bind(ns, [(entry, entry)], force=True)
+        self._bind(ns, list(self.suite.aliases), force=True)
         return ns
 
-    def _rebind(self, ns: dict, only_entry: bool = False) -> None:
-        """(Re)bind the candidate names the tests read to proxies of the current run.
+    def _bind(self, ns: dict, pairs: list[tuple[str, str]], force: bool = False) -> None:
+        """Bind each ``name`` of ``(name, candidate name)`` to the candidate's current object.
 
-        A candidate name never shadows a builtin or a safe module the tests use: a program
-        defining ``abs = lambda x: 0`` must not decide ``assert abs(f(x) - y) < 1e-6``.
+        Each name is bound on its own: a candidate value that cannot be fetched (too large,
+        never-ending, kills the program) leaves that one name unbound, and the tests that read
+        it fail; it never stops the other names or the other tests. ``force``: bind it after a
+        reload even if trusted code defined the name (the entry point and its aliases).
         """
         s = self.session
-        entry = self.suite.entry_point
-        wanted = [entry] if only_entry else sorted(self.suite.names)
-        may_shadow = self._may_shadow()
-        for name in wanted:
-            if not name or name not in s.names:
+        for name, target in pairs:
+            if not name or (s.loaded and target not in s.names):
                 continue
-            if _reserved(name) and name not in may_shadow:
+            if not s.loaded:
+                self.pending[name] = (target, force)
                 continue
             try:
-                ns[name] = s.get(name)
-            except Exception:  # noqa: BLE001 - a data attribute that fails to encode
+                obj = s.get(target)
+            except (Exception, TestTimeout, CandidateDied):  # noqa: BLE001 - that name only
+                self.bound.pop(name, None)
+                ns.pop(name, None)
                 continue
-        for alias, target in self.suite.aliases:
-            if target in s.names:
-                ns[alias] = s.get(target)
+            ns[name], self.bound[name] = obj, (obj, target)
 
+    def _reload_bindings(self, ns: dict) -> None:
+        """After a reload: rebind the names bound to the candidate before, except any that
+        trusted code (the setup, a helper step) has replaced since, and bind those that were
+        pending; a name that only the new load defines is never bound."""
+        again = [(n, t) for n, (obj, t) in self.bound.items() if ns.get(n) is obj]
+        again += [(n, t) for n, (t, force) in self.pending.items() if force or n not in ns]
+        self.bound.clear()
+        self.pending.clear()
+        self._bind(ns, again)
 
     def _may_shadow(self) -> set[str]:
-        """Reserved names the candidate may still provide: the function under test itself
-        (MBPP 126 tests a function called ``sum``). Without an entry point, that is a function
-        every test calls, and only when no such function has an ordinary name."""
+        """The one reserved name the candidate may still provide: the function under test
+        (MBPP 126 tests a function called ``sum``). That is the entry point; without one, the
+        only function that every test calls, that the candidate defines, that has a builtin's
+        name, and that no test uses to check another one's result (in ``abs(sum(xs) - 4.0)``,
+        ``abs`` is a checker). Never more than one, and none when any such function has an
+        ordinary name."""
         if self.suite.entry_point:
             return {self.suite.entry_point}
-        called = {n for n in self.suite.callees if n in self.session.names}
-        return set() if any(not _reserved(n) for n in called) else called
+        called = {n for n in self.suite.callees if self.session.names.get(n)}
+        if any(not _reserved(n) for n in called):
+            return set()
+        under_test = called - self.suite.wrappers
+        return under_test if len(under_test) == 1 else set()
 
 
 def _reserved(name: str) -> bool:
     return hasattr(builtins, name) or name in SAFE_MODULES or name.startswith("__")
 
 
-def run_program(jail: Jail, program: Program, limits: Limits) -> ProgramResult:
+class Watch:
+    """Told when each phase of a program's evaluation starts and each test ends.
+
+    The evaluator's worker process reports these to the pool, which kills the worker when a
+    phase runs past its time (a test whose evaluation on the host never ends)."""
+
+    def phase(self, name: str, seconds: float) -> None:
+        """A phase (``load``, ``setup``, a test's name, ``reset``) starts and may take ``seconds``
+        of the jail's time (the host adds its grace)."""
+
+    def finished(self, result: TestResult) -> None:
+        """A test ended with ``result``."""
+
+
+def run_program(jail: Jail, program: Program, limits: Limits,
+                watch: Watch | None = None) -> ProgramResult:
     """Run ``program``'s tests in ``jail`` (which must be warm); the jail is reset afterwards.
 
-    Raises JailBroken when the jail itself fails; the caller replaces it.
+    Whatever the candidate does, the result is its own verdict (errors, timeouts); raises
+    JailBroken only when the jail itself fails (the caller replaces it).
     """
     start = time.monotonic()
-    runner = _Runner(jail, program, limits)
-    load_error = runner.run()
+    runner = _Runner(jail, program, limits, watch)
+    try:
+        load_error = runner.run()
+    except (CandidateError, CandidateDied, TestTimeout) as exc:  # a last line: never the batch's
+        load_error = f"{type(exc).__name__}: {exc}"
     if load_error is not None:
-        results = tuple(TestResult(_name(item), "error", f"program failed to load: {load_error}")
-                        for item in program.suite.items if not isinstance(item, Step) or item.is_test)
+        results = all_tests(program, "error", f"program failed to load: {load_error}").tests
     else:
         results = tuple(runner.results)
-    jail.request({"op": "reset"}, 10.0)
+    runner.watch.phase("reset", RESET_TIMEOUT)
+    jail.request({"op": "reset"}, RESET_TIMEOUT)
     return ProgramResult(results, load_error, round(time.monotonic() - start, 4), jail.backend)
 
 
-def _name(item: Any) -> str:
-    return getattr(item, "name", "") or "test"
+def test_names(program: Program) -> list[str]:
+    """The names of the program's tests, in order (steps that are not tests left out)."""
+    return [getattr(item, "name", "") or "test" for item in program.suite.items
+            if not isinstance(item, Step) or item.is_test]
+
+
+def all_tests(program: Program, status: Status, message: str, backend: str = "") -> ProgramResult:
+    """A result giving every test of ``program`` the same status and message."""
+    return ProgramResult(tuple(TestResult(n, status, message) for n in test_names(program)),
+                         backend=backend)

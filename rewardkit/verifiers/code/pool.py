@@ -1,9 +1,13 @@
 """A pool of warm jails: N programs in parallel, one jail per slot, reused across programs.
 
-Each slot keeps one jail (a bwrap sandbox or a container) whose zygote forks a fresh child per
-program, so a program costs a fork and a few pipe round trips instead of a new sandbox. A jail that
-breaks is replaced; a program that breaks a fresh jail a second time is charged for it (its tests
-become errors), so crashing the sandbox never earns a program "no score" instead of a failure.
+Each slot is an evaluator worker process (:mod:`.evaluator`) that owns one jail (a bwrap sandbox
+or a container) whose zygote forks a fresh child per program, so a program costs a fork and a few
+pipe round trips instead of a new sandbox. The worker runs the tests against the candidate's
+values under its own memory bound, and the pool kills it when a test's evaluation runs past its
+time. A jail that breaks is replaced; a program that breaks a fresh jail a second time is charged
+for it (its tests become errors), so crashing the sandbox never earns a program "no score"
+instead of a failure. Whatever one program does, the other programs of the batch get their own
+verdicts.
 """
 from __future__ import annotations
 
@@ -15,11 +19,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Sequence
 
-from rewardkit.verifiers.code.backends import Backend, Jail, JailBroken, get_backend
+from rewardkit.verifiers.code.backends import Backend, get_backend
 from rewardkit.verifiers.code.backends.base import SandboxUnavailable
+from rewardkit.verifiers.code.evaluator import Evaluator, JailInfo
 from rewardkit.verifiers.code.limits import Limits
-from rewardkit.verifiers.code.oracle import Program, ProgramResult, TestResult, run_program
-from rewardkit.verifiers.code.testforms import Step
+from rewardkit.verifiers.code.oracle import Program, ProgramResult
 
 __all__ = ["SandboxPool", "get_pool", "close_pools", "default_workers"]
 
@@ -49,18 +53,26 @@ class SandboxPool:
         self.backend = get_backend(backend) if isinstance(backend, str) else backend
         self.workers = workers or default_workers()
         self.limits = limits or Limits()
-        self._slots: queue.SimpleQueue[tuple[int, Jail | None]] = queue.SimpleQueue()
+        self._slots: queue.SimpleQueue[tuple[int, Evaluator | None]] = queue.SimpleQueue()
         for slot in range(self.workers):
             self._slots.put((slot, None))
         self._executor: ThreadPoolExecutor | None = None
-        self._jails: dict[int, Jail] = {}
+        self._evaluators: dict[int, Evaluator] = {}
         self._lock = threading.Lock()
         self.closed = False
-        self.restarts = 0
+        self._replaced = 0  # evaluators killed (a test's evaluation ran too long, or died)
+        self._past_restarts = 0  # jail restarts of evaluators that are gone
 
     @property
     def name(self) -> str:
         return self.backend.name
+
+    @property
+    def restarts(self) -> int:
+        """Jails replaced over the pool's life (broken jails, and killed evaluators)."""
+        with self._lock:
+            return (self._past_restarts + self._replaced
+                    + sum(e.restarts for e in self._evaluators.values()))
 
     # --- running ----------------------------------------------------------------------------------
     def run(self, programs: Sequence[Program],
@@ -83,68 +95,62 @@ class SandboxPool:
         return self.run([program])[0]
 
     def _run_one(self, program: Program) -> ProgramResult:
-        slot, jail = self._slots.get()
+        slot, evaluator = self._slots.get()
         try:
-            for attempt in range(2):
-                try:
-                    if jail is None:
-                        jail = self._start(slot)
-                    return run_program(jail, program, self.limits)
-                except JailBroken as exc:
-                    log.info("sandbox slot %d (%s) broke: %s", slot, self.name, exc)
-                    self._forget(slot, jail)
-                    jail = None
-                    self.restarts += 1
-                    if attempt == 1:
-                        return _all_tests(program, "error", f"the program broke the sandbox: {exc}",
-                                          self.name)
+            if evaluator is None:
+                evaluator = self._start(slot)
+            result = evaluator.run(program)
+            if not evaluator.alive:  # killed or dead: the next program gets a new one
+                self._forget(slot, evaluator)
+                evaluator = None
+            return result
         except SandboxUnavailable as exc:
             return ProgramResult(backend=self.name, infra_error=str(exc))
         finally:
-            self._slots.put((slot, jail))
-        raise AssertionError("unreachable")  # pragma: no cover
+            self._slots.put((slot, evaluator))
 
-    def _start(self, slot: int) -> Jail:
-        jail = self.backend.start(slot, self.limits)
+    def _start(self, slot: int) -> Evaluator:
+        evaluator = Evaluator(self.name, self.limits)
         with self._lock:
-            self._jails[slot] = jail
-        return jail
+            self._evaluators[slot] = evaluator
+        return evaluator
 
-    def _forget(self, slot: int, jail: Jail | None) -> None:
-        if jail is not None:
-            jail.close()
+    def _forget(self, slot: int, evaluator: Evaluator) -> None:
+        evaluator.kill()
         with self._lock:
-            self._jails.pop(slot, None)
+            self._evaluators.pop(slot, None)
+            self._past_restarts += evaluator.restarts
+            self._replaced += 1
 
     def warm(self) -> None:
-        """Start every slot's jail now (in parallel) instead of on first use."""
+        """Start every slot's evaluator and jail now (in parallel) instead of on first use."""
         def start_slot(_: int) -> None:
-            slot, jail = self._slots.get()
+            slot, evaluator = self._slots.get()
             try:
-                if jail is None:
-                    jail = self._start(slot)
+                if evaluator is None:
+                    evaluator = self._start(slot)
             finally:
-                self._slots.put((slot, jail))
+                self._slots.put((slot, evaluator))
         with ThreadPoolExecutor(self.workers) as ex:
             list(ex.map(start_slot, range(self.workers)))
 
-    def jails(self) -> list[Jail]:
-        """The live jails (for host-side checks in tests)."""
+    def jails(self) -> list[JailInfo]:
+        """What is known of the live jails (their uids, for host-side checks in tests)."""
         with self._lock:
-            return list(self._jails.values())
+            return [e.info for e in self._evaluators.values() if e.info is not None]
 
     # --- lifetime ----------------------------------------------------------------------------------
     def close(self) -> None:
-        """Kill every jail and stop the threads."""
+        """Stop every evaluator (each closes its jail) and the threads."""
         if self.closed:
             return
         self.closed = True
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         with self._lock:
-            jails, self._jails = list(self._jails.values()), {}
-        for jail in jails:
-            jail.close()
+            evaluators, self._evaluators = list(self._evaluators.values()), {}
+        for evaluator in evaluators:
+            evaluator.close()
         self.backend.close()
 
     def __enter__(self) -> SandboxPool:
@@ -152,13 +158,6 @@ class SandboxPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _all_tests(program: Program, status: str, message: str, backend: str) -> ProgramResult:
-    items = [i for i in program.suite.items if not isinstance(i, Step) or i.is_test]
-    tests = tuple(TestResult(getattr(i, "name", "test"), status, message)  # type: ignore[arg-type]
-                  for i in items)
-    return ProgramResult(tests, backend=backend)
 
 
 _POOLS: dict[tuple, SandboxPool] = {}

@@ -2,7 +2,9 @@
 
 Every reply from the jail is untrusted. :func:`decode` turns it into builtin plain data only
 (None, bool, int, float, str, bytes, list, tuple, dict, set, frozenset, complex, range, Fraction,
-Decimal, a list iterator) or a :class:`RemoteRef` handle; nothing else can come out of it, so no
+Decimal, a list iterator) or a :class:`RemoteRef` handle, within size limits (the reply's size,
+ints of at most 80,000 bits, ranges of at most MAX_ITEMS items, decimal exponents within
+MAX_DECIMAL_EXPONENT, nesting within MAX_DEPTH); nothing else can come out of it, so no
 object the candidate built ever runs code on the host (no ``__eq__`` that is always true, no
 pickle). Tags are single-key JSON objects such as ``{"$tuple": [...]}``; a plain JSON object is
 never valid, which keeps the format unambiguous.
@@ -26,6 +28,12 @@ from typing import Any
 __all__ = ["ProtocolError", "RemoteRef", "encode", "decode", "loads", "from_json", "MAX_DEPTH"]
 
 MAX_DEPTH = 200
+#: the most elements a decoded lazy value may stand for (a range, like the jail's iterators):
+#: ``set(range(10**18))`` must not reach a test
+MAX_ITEMS = 1_000_000
+#: the largest decimal exponent a reply may carry: ``int(Decimal('1e999999999'))`` would
+#: compute a billion-digit integer on the host
+MAX_DECIMAL_EXPONENT = 20_000
 _BIG = 10 ** 4000  # larger ints travel as hex: JSON ints stop at Python's 4300-digit limit
 
 
@@ -199,7 +207,21 @@ def _numbers(count: int, kinds: tuple[type, ...]) -> Any:
 def _decimal(body: Any, depth: int) -> decimal.Decimal:
     if type(body) is not str or len(body) > 5000:
         raise ValueError("expected a short string")
-    return decimal.Decimal(body)
+    value = decimal.Decimal(body)
+    if value.is_finite() and abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise ValueError(f"exponent beyond +-{MAX_DECIMAL_EXPONENT}")
+    return value
+
+
+def _range(body: Any, depth: int) -> range:
+    value = range(*_numbers(3, (int,))(body, depth))
+    try:
+        size = len(value)
+    except OverflowError:  # more items than a C ssize_t holds
+        size = MAX_ITEMS + 1
+    if size > MAX_ITEMS:
+        raise ValueError(f"a range of more than {MAX_ITEMS} items")
+    return value
 
 
 _TAGS = {
@@ -212,7 +234,7 @@ _TAGS = {
     "$float": _float,
     "$int": _int,
     "$complex": lambda b, d: complex(*_numbers(2, (int, float))(b, d)),
-    "$range": lambda b, d: range(*_numbers(3, (int,))(b, d)),
+    "$range": _range,
     "$fraction": lambda b, d: fractions.Fraction(*_numbers(2, (int,))(b, d)),
     "$decimal": _decimal,
     "$iter": lambda b, d: iter(_items(b, d)),

@@ -37,12 +37,20 @@ class CandidateDied(BaseException):
     """The candidate's process exited or was killed while answering."""
 
 
+#: builtin exceptions that builtin protocols act on rather than pass up: a candidate's
+#: ``StopIteration`` re-raised inside ``all(map(f, xs))`` would end ``map`` early and pass the
+#: test. These reach the test as a CandidateError, which nothing interprets.
+PROTOCOL_EXCEPTIONS = (StopIteration, StopAsyncIteration)
+
+
 def _raised(name: str | None, message: str) -> Exception:
-    """The host-side exception for one the candidate raised: same builtin type when there is one."""
+    """The host-side exception for one the candidate raised: same builtin type when there is one
+    that no builtin protocol interprets (see PROTOCOL_EXCEPTIONS), else CandidateError."""
     cls = getattr(builtins, name, None) if isinstance(name, str) else None
     if name is None:
         exc: Exception = CandidateError(message)
-    elif isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins":
+    elif (isinstance(cls, type) and issubclass(cls, Exception) and cls.__module__ == "builtins"
+          and not issubclass(cls, PROTOCOL_EXCEPTIONS)):
         try:
             exc = cls(message)
         except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError needs five arguments

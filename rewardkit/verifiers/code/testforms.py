@@ -65,6 +65,9 @@ class TestSuite:
     names: frozenset = field(default_factory=frozenset)  # names the steps read
     aliases: tuple = ()  # (alias, candidate name) bound after setup: HumanEval's candidate
     callees: frozenset = field(default_factory=frozenset)  # functions every test step calls
+    #: callees that some test calls on another callee's result (``abs(f(x) - y)``): checkers,
+    #: never the function under test
+    wrappers: frozenset = field(default_factory=frozenset)
 
     @property
     def count(self) -> int:
@@ -138,12 +141,21 @@ def _assert_suite(tests: str | Sequence[str], setup: str, entry_point: str | Non
     for source in [setup] + [s.source for s in steps]:
         names.update(n.id for n in ast.walk(_parse(source, "setup")) if isinstance(n, ast.Name))
     names.update(name for _, name in aliases)
-    called = [{n.func.id for n in ast.walk(_parse(s.source, "test"))
-               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-              for s in steps if s.is_test]
+    trees = [_parse(s.source, "test") for s in steps if s.is_test]
+    called = [{n.func.id for n in _calls(tree)} for tree in trees]
     callees = frozenset(set.intersection(*called)) if called else frozenset()
+    wrappers = frozenset(n.func.id for tree in trees for n in _calls(tree)
+                         if n.func.id in callees and any(
+                             c.func.id in callees and c.func.id != n.func.id
+                             for arg in (*n.args, *(k.value for k in n.keywords))
+                             for c in _calls(arg)))
     return TestSuite("assert", tuple(steps), setup, entry_point, frozenset(names), aliases,
-                     callees)
+                     callees, wrappers)
+
+
+def _calls(node: ast.AST) -> list[ast.Call]:
+    """Calls of plain names (``f(x)``, not ``m.f(x)``) anywhere in ``node``."""
+    return [n for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
 
 
 def _calls_check(node: ast.stmt) -> bool:

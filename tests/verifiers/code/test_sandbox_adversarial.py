@@ -10,16 +10,19 @@ honest program correctly.
 from __future__ import annotations
 
 import os
+import resource
 import secrets
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from conftest import ADVERSARIAL_LIMITS, host_processes, need_backend
-from rewardkit.verifiers.code import CodeTask, SandboxPool, verify_many
+from rewardkit.verifiers.code import CodeTask, Limits, SandboxPool, verify_many
+from rewardkit.verifiers.code.evaluator import GRACE
 
 TOKEN = secrets.token_hex(8)
 REPO = Path(__file__).resolve().parents[3]
@@ -38,7 +41,30 @@ class Case:
     code: str
     tests: object = tuple(ADD_TESTS)
     stdio: bool = False
+    setup: str = ""  # trusted setup code (HumanEval's prompt, MBPP's test_setup_code)
+    entry: str | None = None
 
+
+LIMIT_BYTES = ADVERSARIAL_LIMITS.memory_mb << 20
+#: helpers of the IPC probes: POSIX message queues and SysV objects through libc
+IPC = ("import ctypes, os\nlib = ctypes.CDLL(None, use_errno=True)\n"
+       "lib.shmat.restype = ctypes.c_void_p\n"
+       "def send_mq():\n    q = lib.mq_open(b'/rk_note', os.O_CREAT | os.O_WRONLY, 0o666, None)\n"
+       "    return q >= 0 and lib.mq_send(q, b'answer', 6, 0) == 0\n"
+       "def read_mq():\n    q = lib.mq_open(b'/rk_note', os.O_RDONLY | os.O_NONBLOCK)\n"
+       "    buf = ctypes.create_string_buffer(1 << 16)\n"
+       "    return q >= 0 and lib.mq_receive(q, buf, 1 << 16, None) > 0\n"
+       "def send_sysv():\n    q = lib.msgget(4241, 0o1666)\n"
+       "    msg = ctypes.create_string_buffer(b'\\x01\\0\\0\\0\\0\\0\\0\\0answer')\n"
+       "    return q >= 0 and lib.msgsnd(q, msg, 6, 0o4000) == 0\n")
+#: pins up to 1.5 GiB in detached SysV segments and /dev/shm files, none counted by RLIMIT_AS
+PIN = ("def pinned():\n    total = 0\n    for i in range(96):\n"
+       "        seg = lib.shmget(0, 16 << 20, 0o1600)\n        if seg < 0:\n            break\n"
+       "        addr = lib.shmat(seg, None, 0)\n        if addr in (None, ctypes.c_void_p(-1).value):\n"
+       "            break\n        ctypes.memset(addr, 1, 16 << 20)\n        lib.shmdt(ctypes.c_void_p(addr))\n"
+       "        total += 16 << 20\n    try:\n        with open('/dev/shm/pin', 'wb') as f:\n"
+       "            for i in range(96):\n                f.write(b'x' * (16 << 20))\n"
+       "                total += 16 << 20\n    except OSError:\n        pass\n    return total\n")
 
 ALWAYS_EQUAL = ("class AE:\n    def __eq__(self, o): return True\n"
                 "    def __ne__(self, o): return False\n    def __bool__(self): return True\n"
@@ -95,6 +121,49 @@ CASES = [
          "def add(a, b):\n    x = []\n    for _ in range(100000):\n        x = [x]\n    return x"),
     Case("endless_generator", "forgery",
          "def add(a, b):\n    while True:\n        yield a + b", ONE),
+    # a value too large to fetch kills the program; the reload must not rebind the trusted
+    # setup's helper to the candidate's, nor find what the first load left in /tmp
+    Case("reload_rebinds_setup_helper", "forgery",
+         "x = 'x' * (9 << 20)\ndef is_ok(v):\n    return True\ndef add(a, b):\n    return 0",
+         ("x = 0", "assert is_ok(add(1, 2))", "assert is_ok(add(2, 2))"),
+         setup="def is_ok(v):\n    return v in (3, 4)\n"),
+    Case("reload_second_chance", "forgery",
+         "import os\nif os.path.exists('/tmp/rk_loaded'):\n    def add(a, b):\n        return a + b\n"
+         "else:\n    open('/tmp/rk_loaded', 'w').write('1')\n    x = 'x' * (9 << 20)\n"
+         "    def add(a, b):\n        return 0", ("x = 0", *ADD_TESTS)),
+    Case("reload_fake_helper_second_load", "forgery",  # HumanEval/32's shape: poly from the setup
+         "import os\nfirst = not os.path.exists('/tmp/rk_loaded')\n"
+         "open('/tmp/rk_loaded', 'w').write('1')\nif first:\n    xs = 'x' * (9 << 20)\n"
+         "else:\n    def poly(xs, x):\n        return 0.0\ndef find_zero(xs):\n    return 12345.0",
+         "def check(candidate):\n    import math\n    for n in (2, 3):\n        xs = [1, 2, 3][:n]\n"
+         "        assert math.fabs(poly(xs, candidate(xs))) < 1e-4\n",
+         setup="import math\ndef poly(xs, x):\n    return sum(c * math.pow(x, i) "
+               "for i, c in enumerate(xs))\ndef find_zero(xs):\n    ...\n", entry="find_zero"),
+    Case("reload_keeps_the_function_under_test", "probe",  # honest, with a value too large
+         "x = 'x' * (9 << 20)\ndef add(a, b):\n    return a + b", ("x = 0", *ADD_TESTS)),
+    # values the host cannot fetch: each is this program's error, never the batch's
+    Case("alias_loop", "forgery", "x = []\nx.append(x)\nadd = x",
+         "def check(candidate):\n    assert candidate(1, 2) == 3\n", entry="add"),
+    Case("generator_never_yields", "forgery",
+         "def _g():\n    while True:\n        pass\n    yield 1\nadd = _g()", ONE),
+    Case("getattr_kills_the_program", "forgery",
+         "import os\nclass O:\n    def __getattr__(self, name):\n        os._exit(0)\nadd = O()"),
+    # exceptions builtin protocols act on, and builtins the tests use
+    Case("stopiteration_ends_map", "forgery", "def is_prime(n):\n    raise StopIteration",
+         ("assert all(map(is_prime, [2, 3, 5, 7]))", "assert not any(map(is_prime, [4, 6, 8]))")),
+    Case("shadow_sum_and_abs", "forgery",
+         "def sum(xs):\n    return 0.0\ndef abs(x):\n    return 0.0",
+         ("assert abs(sum([1.5, 2.5]) - 4.0) < 1e-9", "assert abs(sum([1, 2]) - 3) < 1e-9")),
+    # values whose evaluation on the host would take unbounded memory or time
+    Case("range_into_set", "forgery", "def f(x):\n    return range(10 ** 18)",
+         ("assert len(set(f(3))) == 3",)),
+    Case("decimal_into_int", "forgery",
+         "from decimal import Decimal\ndef f(x):\n    return Decimal('1e999999999')",
+         ("assert int(f(3)) == 3",)),
+    Case("host_time", "forgery", "def f(x):\n    return 10 ** 12",
+         ("assert sum(range(f(3))) == 3",)),
+    Case("host_memory", "forgery", "def f(x):\n    return 10 ** 10",
+         ("assert len([0] * f(3)) == 3",)),
     # --- resource exhaustion: contained, then cleaned up ---
     Case("fork_bomb", "resource",
          "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", ONE),
@@ -161,9 +230,20 @@ CASES = [
          (f"assert {TOKEN!r} not in env()",)),
     Case("tmp_note_for_later", "probe",
          "import os\nopen('/tmp/rk_note', 'w').write('answer')\nos.makedirs('/tmp/d/e')\n"
-         "os.chmod('/tmp/d', 0)\ndef add(a, b):\n    return a + b"),
+         "os.chmod('/tmp/d', 0)\ntry:\n    open('/dev/shm/rk_note', 'w').write('answer')\n"
+         "except OSError:\n    pass\ndef add(a, b):\n    return a + b"),
     Case("tmp_note_is_gone", "probe",
-         "import os\ndef notes():\n    return sorted(os.listdir('/tmp'))", ("assert notes() == []",)),
+         "import os\ndef notes():\n    return sorted(os.listdir('/tmp') + os.listdir('/dev/shm'))",
+         ("assert notes() == []",)),
+    # IPC objects outlive their process: none may be made, so none is left for the next program
+    Case("ipc_note_for_later", "probe", IPC + "def leave():\n    return [k for k, ok in ("
+         "('mq', send_mq()), ('sysv_msg', send_sysv()), ('sysv_shm', lib.shmget(4242, 4096, 0o1666) >= 0),"
+         " ('sysv_sem', lib.semget(4243, 1, 0o1666) >= 0)) if ok]", ("assert leave() == []",)),
+    Case("ipc_note_is_gone", "probe", IPC + "def found():\n    return [k for k, ok in ("
+         "('mq', read_mq()), ('sysv_msg', lib.msgget(4241, 0) >= 0), "
+         "('sysv_shm', lib.shmget(4242, 0, 0) >= 0), ('sysv_sem', lib.semget(4243, 0, 0) >= 0))"
+         " if ok]", ("assert found() == []",)),
+    Case("ipc_pins_memory", "probe", IPC + PIN, (f"assert pinned() <= {LIMIT_BYTES}",)),
 ]
 
 
@@ -235,7 +315,8 @@ def adversarial_pools():
 def _task(case: Case) -> CodeTask:
     if case.stdio:
         return CodeTask(case.code, test_cases=list(case.tests))
-    return CodeTask(case.code, list(case.tests))
+    tests = case.tests if isinstance(case.tests, str) else list(case.tests)
+    return CodeTask(case.code, tests, entry_point=case.entry, setup_code=case.setup)
 
 
 def _host_checks(pool: SandboxPool, listener_hits: list[str], name: str) -> None:
@@ -269,6 +350,53 @@ def test_adversarial_programs(adversarial_pools, backend, listener):
     assert outcomes["stdio_flood"].details["tests"][0]["message"].startswith("output exceeds")
     assert outcomes["infinite_loop"].details["tests"][0]["status"] == "timeout"
     assert "output cap" in outcomes["huge_reply"].details["tests"][0]["message"]
+
+
+RELOADS = ("reload_rebinds_setup_helper", "reload_second_chance", "reload_fake_helper_second_load",
+           "reload_keeps_the_function_under_test")
+
+
+def test_a_reload_is_a_fresh_start_that_never_rebinds_trusted_names(pools, backend):
+    """The reload cases again, with time enough that the value is refused for its size (not
+    its time) on a loaded machine: the HumanEval/32 shape scored 1.0 before the fix."""
+    pool = pools.get(backend, Limits(timeout=4.0, program_timeout=12.0, memory_mb=512, nproc=24))
+    verdicts = verify_many([_task(CASES_BY_NAME[n]) for n in RELOADS], pool)
+    assert [v.correct for v in verdicts] == [False, False, False, True], \
+        {n: v.details for n, v in zip(RELOADS, verdicts)}
+
+
+def test_one_row_never_costs_another_its_score(adversarial_pools, backend):
+    """Programs that once crashed the whole batch: each gets its own failing verdict."""
+    pool = adversarial_pools(backend)
+    bad = ["alias_loop", "generator_never_yields", "getattr_kills_the_program",
+           "reload_rebinds_setup_helper", "range_into_set", "host_memory"]
+    tasks = [HONEST]
+    for name in bad:
+        tasks += [_task(CASES_BY_NAME[name]), HONEST]
+    verdicts = verify_many(tasks, pool)
+    assert all(v.error is None for v in verdicts), [v.error for v in verdicts]
+    assert [v.correct for v in verdicts] == [True, False] * len(bad) + [True]
+
+
+def test_host_time_and_memory_stay_bounded(adversarial_pools, backend):
+    """Tests computing on the candidate's values run in the evaluator, with a memory bound and a
+    deadline per test: a hang costs that test a timeout, not the host its time or memory."""
+    pool = adversarial_pools(backend)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.monotonic()
+    hang, = verify_many([CodeTask("def f(x):\n    return 10 ** 12\ndef g(x):\n    return x",
+                                  ["assert g(1) == 1", "assert sum(range(f(3))) == 3",
+                                   "assert g(2) == 2"])], pool)
+    took = time.monotonic() - start
+    statuses = [t["status"] for t in hang.details["tests"]]
+    assert statuses == ["passed", "timeout", "timeout"], hang.details
+    assert took < ADVERSARIAL_LIMITS.timeout + GRACE + 15, took  # killed, not run to the end
+    memory, = verify_many([_task(CASES_BY_NAME["host_memory"])], pool)
+    assert memory.details["tests"][0]["status"] == "error"
+    assert "MemoryError" in memory.details["tests"][0]["message"]
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak  # KiB
+    assert grown < 100 << 10, f"the host grew by {grown} KiB"
+    assert verify_many([HONEST], pool)[0].correct  # a fresh evaluator took over
 
 
 def test_special_casing_visible_tests_is_caught_by_hidden_tests(adversarial_pools, backend):

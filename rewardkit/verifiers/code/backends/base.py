@@ -24,7 +24,7 @@ from rewardkit.verifiers.code import protocol
 from rewardkit.verifiers.code.limits import Limits
 
 __all__ = ["SandboxUnavailable", "JailBroken", "Jail", "Backend", "runner_command", "UidLease",
-           "python_runtime"]
+           "python_runtime", "wait_uid_gone"]
 
 #: jails run as uids base .. base+UID_RANGE-1 when the host is root (one uid per live jail)
 UID_BASE = int(os.environ.get("REWARDKIT_SANDBOX_UID_BASE", "1200000"))
@@ -133,17 +133,22 @@ class Jail:
 
     def _recv(self, deadline: float) -> dict:
         cap = (self.limits.output_mb << 20) + 4096
-        while b"\n" not in self._buf:
-            if len(self._buf) > cap:
-                self._break("reply larger than the output cap")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self._break("the jail did not answer in time")
-            chunk = self._read(left)
-            if chunk == b"":
-                self._break("the jail exited")
-            if chunk:
-                self._buf += chunk
+        if b"\n" not in self._buf:
+            buf = bytearray(self._buf)  # grows in place: linear in the reply's size
+            while True:
+                if len(buf) > cap:
+                    self._break("reply larger than the output cap")
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self._break("the jail did not answer in time")
+                chunk = self._read(left)
+                if chunk == b"":
+                    self._break("the jail exited")
+                if chunk:
+                    buf += chunk
+                    if b"\n" in chunk:
+                        break
+            self._buf = bytes(buf)
         line, _, self._buf = self._buf.partition(b"\n")
         try:
             return protocol.loads(line)
@@ -207,7 +212,7 @@ class PipeJail(Jail):
             self.proc.wait(timeout=10)
         self.proc.stdout.close()
         if self.lease is not None:
-            _wait_uid_gone(self.lease.uid, 5.0)
+            wait_uid_gone(self.lease.uid, 5.0)
             self.lease.release()
             self.lease = None
 
@@ -219,7 +224,7 @@ class PipeJail(Jail):
         return f.read()[-2000:].decode("utf-8", "replace")
 
 
-def _wait_uid_gone(uid: int, timeout: float) -> None:
+def wait_uid_gone(uid: int, timeout: float) -> None:
     """Wait until no process runs as ``uid`` (a jail's own uid) or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -75,6 +75,7 @@ def bwrap_args(limits: Limits, as_root: bool) -> list[str]:
     args += _system_binds() + _runtime_binds(prefix)
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(limits.tmpfs_mb << 20), "--tmpfs", "/dev/shm",
              "--remount-ro", "/"]
     return args
 

@@ -141,7 +141,7 @@ class DockerBackend(Backend):
             image, command=runner_command(python, limits, kill_all=True),
             user=f"{lease.uid}:{lease.uid}", stdin_open=True, auto_remove=True,
             network_mode="none", read_only=True, hostname="sandbox",
-            tmpfs={"/tmp": f"size={limits.tmpfs_mb}m,mode=1777"},
+            tmpfs={"/tmp": f"size={limits.tmpfs_mb}m,mode=1777"}, shm_size=f"{limits.tmpfs_mb}m",
             mem_limit=f"{limits.memory_mb + 256}m", memswap_limit=f"{limits.memory_mb + 256}m",
             pids_limit=limits.nproc + 8, nano_cpus=int(limits.cpus * 1e9), cap_drop=["ALL"],
             security_opt=["no-new-privileges"], ulimits=ulimits, working_dir="/tmp",

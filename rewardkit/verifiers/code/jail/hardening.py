@@ -45,13 +45,15 @@ def _drop_privileges(uid):
 
 # x86_64 and aarch64 numbers of the syscalls a candidate never needs and a jail breaker wants:
 # namespaces, mounts, tracing other processes, kernel modules, bpf, keyrings, io_uring, ...
+# and the IPC objects that outlive their process and hold memory no rlimit counts: SysV
+# shmget/semget/msgget and POSIX mq_open (a detached SysV segment pins memory outside RLIMIT_AS).
 _DENY = {
     0xC000003E: (272, 308, 165, 166, 155, 101, 310, 311, 246, 320, 175, 313, 176, 321, 298, 250,
                  248, 249, 323, 167, 168, 169, 163, 304, 425, 426, 427, 428, 429, 430, 432, 433,
-                 442, 135, 179, 212),
+                 442, 135, 179, 212, 29, 64, 68, 240),
     0xC00000B7: (97, 268, 40, 39, 41, 117, 270, 271, 104, 294, 105, 273, 106, 280, 241, 219, 217,
                  218, 282, 224, 225, 142, 89, 265, 425, 426, 427, 428, 429, 430, 432, 433, 442,
-                 92, 60),
+                 92, 60, 194, 190, 186, 180),
 }
 _CLONE = {0xC000003E: 56, 0xC00000B7: 220}
 _CLONE_NEW_ANY = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET

@@ -13,7 +13,9 @@ Wire format: one JSON object per line in each direction. Requests from the host:
   relayed back.
 * ``{"op": "stdio", "code", "stdin", "timeout", "cpu"}``: run ``code`` as ``__main__`` in a fresh
   child with ``stdin``; replies ``{"stdout", "stderr", "exit", "timeout", "truncated"}``.
-* ``{"op": "reset"}``: kill every process but the zygote, reap, wipe /tmp and SysV IPC.
+* ``{"op": "reset"}``: kill every process but the zygote, reap, wipe /tmp, /dev/shm, POSIX
+  message queues and SysV IPC. A ``load`` or ``stdio`` after another child ran does the same
+  first, so a reloaded program never finds what its earlier run left.
 
 Replies the zygote adds: ``{"timeout": true}``, ``{"died": "..."}``, ``{"too_large": n}``.
 """
@@ -27,8 +29,11 @@ import time
 from . import child, hardening
 
 CONFIG = {"nproc": 32, "nofile": 64, "fsize": 16 << 20, "memory": 1 << 30, "reply_cap": 8 << 20,
-          "kill_all": True, "preload": [], "scratch": ["/tmp"]}
-_CHILD = {"pid": 0, "to": -1, "frm": -1, "buf": b""}
+          "kill_all": True, "preload": [], "scratch": ["/tmp"],
+          "ipc_dirs": ["/dev/shm", "/dev/mqueue"]}
+#: the current child; ``dirty``: a child ran since the last wipe, so the next one must not start
+#: before everything it may have left (files, IPC objects) is gone
+_CHILD = {"pid": 0, "to": -1, "frm": -1, "buf": b"", "dirty": False}
 
 
 def _kill_everyone():
@@ -97,8 +102,17 @@ def _others_alive(pid):
     return False
 
 
+def _fresh():
+    """Before a new child: kill the last one's processes, and wipe what it left, if it ran."""
+    _kill_everyone()
+    if _CHILD["dirty"]:
+        _wipe_scratch()
+    _CHILD["dirty"] = True
+
+
 def _wipe_scratch():
-    for top in CONFIG["scratch"]:
+    _CHILD["dirty"] = False
+    for top in CONFIG["scratch"] + [d for d in CONFIG["ipc_dirs"] if os.access(d, os.W_OK)]:
         for root, dirs, files in os.walk(top, topdown=True, onerror=lambda e: None):
             for d in dirs:
                 try:
@@ -118,7 +132,8 @@ def _wipe_scratch():
 
 
 def _wipe_sysv_ipc():
-    """Remove SysV shared memory, semaphores and queues a program may leave for the next one."""
+    """Remove SysV shared memory, semaphores and queues a program may leave for the next one
+    (seccomp already refuses to create them; this covers a jail where seccomp is off)."""
     libc = hardening.libc()
     if libc is None:
         return
@@ -137,20 +152,24 @@ def _wipe_sysv_ipc():
 
 def _read_line(fd, buf, deadline, cap):
     """One line from ``fd`` before ``deadline``: (line, rest) or (None, reason)."""
-    while b"\n" not in buf:
-        if len(buf) > cap:
-            return None, "too_large"
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None, "timeout"
-        ready, _, _ = select.select([fd], [], [], None if left == float("inf") else left)
-        if not ready:
-            continue
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return None, "died"
-        buf += chunk
-    line, _, rest = buf.partition(b"\n")
+    if b"\n" not in buf:
+        buf = bytearray(buf)  # grows in place: a reply of many chunks costs linear time
+        while True:
+            if len(buf) > cap:
+                return None, "too_large"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None, "timeout"
+            ready, _, _ = select.select([fd], [], [], None if left == float("inf") else left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None, "died"
+            buf += chunk
+            if b"\n" in chunk:
+                break
+    line, _, rest = bytes(buf).partition(b"\n")
     if len(line) > cap:
         return None, "too_large"
     return line, rest
@@ -201,7 +220,7 @@ def _exit_status(pid):
 
 
 def _load(req):
-    _kill_everyone()
+    _fresh()
     to_r, to_w = os.pipe()
     frm_r, frm_w = os.pipe()
     devnull = os.open("/dev/null", os.O_RDWR)
@@ -215,7 +234,7 @@ def _load(req):
 
 
 def _stdio(req):
-    _kill_everyone()
+    _fresh()
     in_r, in_w = os.pipe()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
