@@ -125,7 +125,8 @@ def test_boxed_contents_marks_malformed_boxes():
 
 @pytest.mark.parametrize("completion,expected", [
     ("\\boxed{" * 200_000, False),  # every box unclosed: must not rescan the text per box
-    ("<think>" + "{" * 500_000 + "</think>" + "\\boxed{x}", True),  # braces only while thinking
+    ("<think>a" + "{" * 500_000 + "</think>" + "\\boxed{x}", True),  # braces only while thinking
+    ("<think>" + "{}" * 250_000 + "</think>" + "\\boxed{x}", False),  # ...and nothing visible
     ("\\boxed{x}" + "{" * 500_000, True),  # a megabyte of unclosed braces after the answer
     ("<think>" * 100_000, False),  # a flood of tags
 ])

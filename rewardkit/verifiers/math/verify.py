@@ -32,6 +32,7 @@ from rewardkit.verifiers.math.normalize import (Gold, as_column, canonical, has_
                                                 read_number, read_word)
 from rewardkit.verifiers.math.numbers import numbers_equal, parse_number
 from rewardkit.verifiers.pool import Outcome, TimeoutPool
+from rewardkit.verifiers.tags import prompt_opens_think
 from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["verify_math", "verify_math_batch", "shared_pool"]
@@ -141,7 +142,8 @@ def _plan(gold: Any, completion: str, config: MathConfig, prompt: Any = None) ->
     if gold is None:
         raise ValueError("the gold answer is None (a reward scores such rows as not applicable)")
     started = time.perf_counter()
-    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback))
+    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback,
+                                                         prompt_opens_think(prompt)))
     answers = case.extraction.answers
     if len(answers) > _MAX_DISTINCT:
         count = f"{len(answers)}" if len(answers) <= 64 else "over 64"

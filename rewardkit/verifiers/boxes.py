@@ -1,0 +1,80 @@
+r"""Box-like LaTeX commands: everything that displays a framed or highlighted final answer.
+
+``\boxed{42}`` is the usual final-answer marker, but a reader sees an answer just as clearly in
+``\fbox{42}``, ``\framebox[2cm]{42}``, ``\colorbox{yellow}{42}``, ``\fcolorbox{red}{white}{42}``,
+fancybox's ``\ovalbox``/``\doublebox``/``\shadowbox``, tcolorbox's ``\tcbox``/``\tcboxmath``/
+``\tcbhighmath``, MathJax's ``\bbox[...]{42}`` and ``\enclose{box}{42}``. A reward that counts
+answers must count all of them, or a second answer in another kind of box goes unseen.
+
+:data:`BOX_OPEN` matches a box command up to and including the ``{`` that opens its *content*
+(leading arguments such as a colour or an ``\enclose`` notation, and ``[...]`` options, are part
+of the match). :data:`BOX_NAME` matches the command name alone, to notice a box whose argument is
+missing or malformed.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["BOX_COMMANDS", "BOX_OPEN", "BOX_NAME", "box_contents"]
+
+#: box-like command -> how many braced arguments come before the displayed content
+BOX_COMMANDS = {
+    "boxed": 0, "fbox": 0, "framebox": 0, "ovalbox": 0, "Ovalbox": 0, "doublebox": 0,
+    "shadowbox": 0, "dbox": 0, "cfbox": 1, "tcbox": 0, "tcboxmath": 0, "tcbhighmath": 0,
+    "bbox": 0, "colorbox": 1, "fcolorbox": 2, "enclose": 1,
+}
+_OPTS = r"(?:\s*\[[^\[\]{}]{0,200}\]){0,8}"  # [width][pos] options, or a colour model
+_ARG = r"\s*\{[^{}]{0,200}\}"  # a leading argument: colour name, enclose notation
+
+
+def _alternatives() -> str:
+    by_count: dict[int, list[str]] = {}
+    for name, count in BOX_COMMANDS.items():
+        by_count.setdefault(count, []).append(name)
+    return "|".join(f"(?:{'|'.join(sorted(names, key=len, reverse=True))})(?![a-zA-Z])"
+                    f"{_OPTS}{(_ARG + _OPTS) * count}"
+                    for count, names in sorted(by_count.items()))
+
+
+#: a box-like command up to the ``{`` that opens its displayed content (``m.end() - 1``)
+BOX_OPEN = re.compile(f"\\\\(?:{_alternatives()})\\s*\\{{")
+#: the name of a box-like command (whether or not a well-formed argument follows)
+BOX_NAME = re.compile(f"\\\\(?:{'|'.join(sorted(BOX_COMMANDS, key=len, reverse=True))})"
+                      "(?![a-zA-Z])")
+_BRACE = re.compile(r"(?<!\\)[{}]")
+
+
+def box_contents(text: str) -> list[str | None]:
+    """Contents of every box-like command in ``text``, in order, nested ones included.
+
+    A command without a balanced ``{...}`` content argument gives None.
+
+    >>> box_contents(r"\\boxed{\\frac{1}{2}} or \\colorbox{yellow}{3} or \\framebox[1cm][c]{4}")
+    ['\\\\frac{1}{2}', '3', '4']
+    >>> box_contents(r"\\fbox 7 and \\boxed{8")
+    [None, None]
+    """
+    out: list[str | None] = []
+    closing: dict[int, int] | None = None
+    for name in BOX_NAME.finditer(text):
+        m = BOX_OPEN.match(text, name.start())
+        if m is None:
+            out.append(None)
+            continue
+        if closing is None:
+            closing = _match_braces(text)
+        end = closing.get(m.end() - 1)
+        out.append(None if end is None else text[m.end():end])
+    return out
+
+
+def _match_braces(text: str) -> dict[int, int]:
+    """Position of each unescaped ``{`` -> position of its matching ``}``, in one linear pass."""
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE.finditer(text):
+        if m.group(0) == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
+    return pairs
