@@ -60,3 +60,71 @@ def test_fast_path_never_imports_sympy():
             "assert not verify_math('72', 'The answer is 72 or 73.').ok\n"
             "assert 'sympy' not in sys.modules and 'math_verify' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# --- answers hidden in thinking (issue 15, class 9) -------------------------------------------
+QWEN_PROMPT = "<|im_start|>user\nHow many rolls?<|im_end|>\n<|im_start|>assistant\n<think>\n"
+
+IN_THINKING = [
+    # (prompt, completion): the gold 72 appears only inside thinking
+    pytest.param(None, r"<THINK>48 + 24 = \boxed{72} but let me check", id="upper-case-unfinished"),
+    pytest.param(None, r"<Think>so \boxed{72}, wait", id="title-case-unfinished"),
+    pytest.param(None, r"<think >48 + 24 = \boxed{72} but", id="space-before-bracket"),
+    pytest.param(None, r"< think>\boxed{72} hmm", id="space-after-bracket"),
+    pytest.param(None, "<think\n>\\boxed{72} hmm", id="newline-inside-tag"),
+    pytest.param(None, "<th\u200bink>\\boxed{72} hmm", id="zero-width-inside-tag"),
+    pytest.param(None, "\uff1cthink\uff1e\\boxed{72} hmm", id="fullwidth-brackets"),
+    pytest.param(None, r"<thinking>\boxed{72} and then", id="thinking-tag"),
+    pytest.param(None, r'<think mode="deep">\boxed{72} and', id="tag-with-attribute"),
+    pytest.param(None, r"<THINK>\boxed{72}</THINK> so the answer is \boxed{70}",
+                 id="upper-case-closed-then-wrong"),
+    pytest.param(None, r"<think>\boxed{72}</ THINK > The answer is \boxed{70}",
+                 id="spaced-close-then-wrong"),
+    pytest.param(None, r"<think>a</think> \boxed{70} <THINK>actually \boxed{72}",
+                 id="second-block-unfinished"),
+    pytest.param(QWEN_PROMPT, r"48 + 24 = 72, so \boxed{72} but let me double-check the",
+                 id="template-opened-truncated"),
+    pytest.param("Q <Think >\n", r"so \boxed{72} and", id="template-opened-odd-spelling"),
+    pytest.param(QWEN_PROMPT, r"\boxed{72}", id="template-opened-only-a-box"),
+]
+
+
+@pytest.mark.parametrize("prompt,completion", IN_THINKING)
+def test_an_answer_inside_thinking_earns_nothing(prompt, completion):
+    verdict = verify_math("72", completion, prompt=prompt)
+    assert not verdict.ok, verdict.details
+
+
+@pytest.mark.parametrize("prompt,completion", [
+    (None, r"<THINK>48 + 24</THINK> The answer is \boxed{72}."),  # closed: the answer is final
+    (None, r"<think >add</ think > \boxed{72}"),
+    (QWEN_PROMPT, r"48 + 24 = 72</think> \boxed{72}"),  # the template's block, closed
+    ("Solve it. <think></think>", r"\boxed{72}"),  # template closed its own block: all final
+    ([{"role": "user", "content": "<think>"}], r"\boxed{72}"),  # chat prompt: cannot tell, final
+])
+def test_an_answer_after_thinking_still_counts(prompt, completion):
+    assert verify_math("72", completion, prompt=prompt).ok
+
+
+def test_math_and_format_read_thinking_the_same_way():
+    """The shared reading: whatever format takes as the answer part, math reads its answer from."""
+    from rewardkit.verifiers.format import verify_format
+    for prompt, completion in [(QWEN_PROMPT, r"add</THINK> \boxed{72}"),
+                               (None, r"<Think>add</think > \boxed{72}")]:
+        assert verify_format(completion, prompt=prompt).ok
+        assert verify_math("72", completion, prompt=prompt).ok
+    for prompt, completion in [(QWEN_PROMPT, r"add \boxed{72}"), (None, r"<THINK>add \boxed{72}")]:
+        assert not verify_format(completion, prompt=prompt).ok
+        assert not verify_math("72", completion, prompt=prompt).ok
+
+
+@pytest.mark.parametrize("completion", [
+    r"\boxed{72} \framebox{73}",  # a second answer in another kind of box is a hedge
+    r"\boxed{72}, or \colorbox{yellow}{73}",
+    r"\fcolorbox{red}{white}{73} \boxed{72}",
+    r"\boxed{72} \enclose{box}{73}",
+    r"\bbox[2px,border:1px solid red]{73} \boxed{72}",
+])
+def test_every_kind_of_box_is_an_answer(completion):
+    verdict = verify_math("72", completion)
+    assert not verdict.ok and "hedged" in verdict.details["reason"], verdict.details
