@@ -128,3 +128,71 @@ def test_math_and_format_read_thinking_the_same_way():
 def test_every_kind_of_box_is_an_answer(completion):
     verdict = verify_math("72", completion)
     assert not verdict.ok and "hedged" in verdict.details["reason"], verdict.details
+
+
+# --- echoes of the question's expression, re-spelled (issue 15, class 10) -----------------------
+SQUARE = "What is $(3+2)^2 - 4$?"
+SIMPLIFY = r"Simplify $\frac{x^2-1}{x-1}$ for $x \neq 1$."
+FACTOR = "Factor the expression ab+5b+2a+10."  # plain text, no $ delimiters
+SUM = r"Compute $\frac{3}{4} + \frac{5}{6}$ and simplify."
+
+ECHOES = [
+    # (question, gold, answer): the answer is the question's expression, moved around
+    pytest.param(SQUARE, "21", "-4+(2+3)^2", id="reordered-and-commuted"),
+    pytest.param(SQUARE, "21", r"\left(2+3\right)^{2}-4", id="left-right-brackets"),
+    pytest.param(SQUARE, "21", "{(3+2)}^2 + (-4)", id="plus-a-negative"),
+    pytest.param(SQUARE, "21", "-(4-(2+3)^2)", id="sign-factored-out"),
+    pytest.param(SQUARE, "21", "(3+2)**2 - 4", id="python-power"),
+    pytest.param(SQUARE, "21", "[2+3]^2-4", id="square-brackets"),
+    pytest.param(SIMPLIFY, "x+1", "(x^2-1)/(x-1)", id="frac-as-slash"),
+    pytest.param(SIMPLIFY, "x+1", r"(x^2-1) \div (x-1)", id="frac-as-div"),
+    pytest.param(SIMPLIFY, "x+1", r"\dfrac{-1+x^{2}}{-1+x}", id="dfrac-reordered"),
+    pytest.param(SIMPLIFY, "x+1", r"(x^2-1) \cdot \frac{1}{x-1}", id="times-reciprocal"),
+    pytest.param(SIMPLIFY, "x+1", r"-\frac{1-x^2}{x-1}", id="sign-moved-into-numerator"),
+    pytest.param(FACTOR, "(a+5)(b+2)", "10+2a+5b+ab", id="plain-question-reordered"),
+    pytest.param(FACTOR, "(a+5)(b+2)", r"b\cdot a+b \times 5+2a+10", id="explicit-products"),
+    pytest.param(SUM, r"\frac{19}{12}", r"\frac{5}{6}+\frac{3}{4}", id="commuted-fractions"),
+    pytest.param(SUM, r"\frac{19}{12}", "5/6 + 3/4", id="slash-fractions"),
+    pytest.param("What is $17 + 25$?", "42", "25+17", id="one-operation-commuted"),
+    pytest.param("Compute 6 \u00d7 7.", "42", r"7 \cdot 6", id="unicode-times-question"),
+]
+
+
+@pytest.mark.parametrize("question,gold,answer", ECHOES)
+def test_a_reordered_echo_earns_nothing(question, gold, answer):
+    verdict = verify_math(gold, rf"\boxed{{{answer}}}", prompt=question)
+    assert not verdict.ok, verdict.details
+    assert verdict.details["reason"] == "restates an expression from the question"
+
+
+@pytest.mark.parametrize("question,gold,answer", [
+    (SQUARE, "21", "21"),  # the simplified value
+    (SQUARE, "21", "25-4"),  # partly worked: a different tree
+    (SIMPLIFY, "x+1", "1+x"),  # the gold, commuted
+    (FACTOR, "(a+5)(b+2)", "(b+2)(a+5)"),  # the factored form, commuted
+    (SUM, r"\frac{19}{12}", "19/12"),  # the gold as a slash
+    ("Which is larger, $\\frac{3}{7}$ or $\\frac{4}{9}$?", r"\frac{4}{9}", "4/9"),  # gold in question
+    ("Let $f(x) = x^2 + 2x$. Find $f(x) - 2x$.", "x^2", "x^{2}"),  # gold is a sub-expression
+    ("What is $10 - 4 - 10$?", "-4", "-4"),  # a negative number is not an operation
+])
+def test_a_simplified_answer_still_counts(question, gold, answer):
+    verdict = verify_math(gold, rf"\boxed{{{answer}}}", prompt=question)
+    assert verdict.ok, verdict.details
+
+
+def test_echo_check_is_structural_not_numeric():
+    from rewardkit.verifiers.math.echo import echoes, expression_key
+    assert expression_key("(3+2)^2-4") == expression_key("-4+(2+3)^2")
+    assert expression_key("2+3") != expression_key("5")  # nothing is evaluated
+    assert expression_key(r"\frac{a}{bc}") == expression_key("a/b/c")
+    assert expression_key("a-b") == expression_key("-(b-a)")
+    assert expression_key("((((") is None and expression_key("x" + "^(x" * 500) is None
+    assert not echoes("2+3", "What is 3+2?", "2+3")  # the gold's own tree is never an echo
+
+
+def test_echo_check_is_fast_on_hostile_prompts():
+    prompt = "Compute $" + "+".join(f"{i}x^{i}" for i in range(300)) + "$. " + "(1+" * 400 + "1" + ")" * 400
+    t0 = time.perf_counter()
+    verdict = verify_math("3", r"\boxed{2+1}", prompt=prompt * 3)
+    assert time.perf_counter() - t0 < 2.0
+    assert verdict.details["reason"] != "restates an expression from the question"

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 from rewardkit.core.reward import prompt_text
 from rewardkit.verifiers.math.config import MathConfig
 from rewardkit.verifiers.math.extract import Extraction, extract_answer
-from rewardkit.verifiers.math.guards import hedge_reason, resource_reason
+from rewardkit.verifiers.math.guards import echo_reason, hedge_reason, resource_reason
 from rewardkit.verifiers.math.evaluate import compare, evaluate
 from rewardkit.verifiers.math.normalize import (Gold, as_column, canonical, has_degrees,
                                                 latex_clean, plain, prepare_gold, read_letter,
@@ -95,7 +95,7 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
     p = plain(text, cleaned=True)
     if gold.single and (why := hedge_reason(p)):
         return _Check(False, why, "guard")
-    if question and _echoes(text, gold, question):
+    if question and (_echoes(text, gold, question) or echo_reason(text, gold.text, question)):
         return _Check(False, "restates an expression from the question", "guard")
     if gold.letter:
         letter = read_letter(p)
@@ -130,7 +130,7 @@ def _echoes(text: str, gold: Gold, question: str) -> bool:
     if len(text) < 6 or not _OPERATION.search(text.lstrip("-")):
         return False
     canon = canonical(text, cleaned=True)
-    return len(canon) >= 6 and canon != gold.canon and canon in question
+    return len(canon) >= 6 and canon != gold.canon and canon in _question(question)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -149,7 +149,7 @@ def _plan(gold: Any, completion: str, config: MathConfig, prompt: Any = None) ->
         count = f"{len(answers)}" if len(answers) <= 64 else "over 64"
         case.checks = [_Check(False, f"hedged: {count} different final answers", "guard")]
     else:
-        question = _question(prompt_text(prompt)) if prompt is not None else None
+        question = prompt_text(prompt) if prompt is not None else None
         case.checks = [_judge(case.gold, a, config, question) for a in answers]
     case.elapsed = time.perf_counter() - started
     return case
