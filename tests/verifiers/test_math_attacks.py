@@ -187,6 +187,8 @@ def test_echo_check_is_structural_not_numeric():
     assert expression_key(r"\frac{a}{bc}") == expression_key("a/b/c")
     assert expression_key("a-b") == expression_key("-(b-a)")
     assert expression_key("((((") is None and expression_key("x" + "^(x" * 500) is None
+    tower = "x^" * 900 + "x"  # deep without nesting brackets: must not blow the stack
+    assert expression_key(tower) is None and not echoes(tower, f"What is ${tower}$?", "2")
     assert not echoes("2+3", "What is 3+2?", "2+3")  # the gold's own tree is never an echo
 
 
