@@ -34,9 +34,9 @@ _GAP = f"[\\s{INVISIBLE}]{{0,64}}"  # bounded: a flood of spaces after '<' stays
 _NAME = _GAP.join(_letter(c) for c in "think") + f"(?:{_GAP}" + _GAP.join(_letter(c) for c in "ing") + ")?"
 
 #: one think tag; group ``close`` is the slash of a closing tag (empty for an opening tag)
-THINK_TAG = re.compile(
-    f"[<\uff1c\ufe64]{_GAP}(?P<close>[/\uff0f]?){_GAP}{_NAME}"
-    f"(?:[\\s{INVISIBLE}][^<>\uff1c\uff1e\n]{{0,80}})?{_GAP}[>\uff1e\ufe65]")
+THINK_TAG = re.compile(  # written so that no two quantifiers compete for the same spaces
+    f"[<\uff1c\ufe64]{_GAP}(?P<close>[/\uff0f]{_GAP})?{_NAME}"
+    f"(?:[\\s{INVISIBLE}][^<>\uff1c\uff1e\n]{{0,80}})?[>\uff1e\ufe65]")
 
 
 def think_tags(text: str) -> list[re.Match]:
