@@ -37,7 +37,7 @@ from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["FormatRules", "verify_format", "boxed_contents", "prompt_opens_think"]
 
-_ANSWER_TAG = re.compile(r"<\s*(/?)\s*answer\s*>", re.IGNORECASE)
+_ANSWER_TAG = re.compile(r"<\s*(/\s*)?answer\s*>", re.IGNORECASE)  # no two \\s* side by side
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _final_answer(part: str, answer: str) -> tuple[str | None, str | None]:
 
 
 def _tag_answer(part: str, tags: list[re.Match], need_box: bool) -> tuple[str | None, str | None]:
-    if [t.group(1) for t in tags] != ["", "/"]:
+    if [bool(t.group(1)) for t in tags] != [False, True]:
         return None, f"expected one <answer>...</answer>, found {[t.group(0) for t in tags]}"
     content = part[tags[0].end():tags[1].start()]
     if part[tags[1].end():].strip():

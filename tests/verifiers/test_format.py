@@ -181,7 +181,7 @@ def test_boxed_contents_marks_malformed_boxes():
     ("<think>" * 100_000, False),  # a flood of tags
     (("<" + " " * 63) * 15_000 + "\\boxed{x}", True),  # brackets and spaces: almost a tag, each
     (("<think" + " " * 100 + "x") * 9_000 + "\\boxed{x}", True),  # a tag name, never closed
-    ("<think>a" + "\\phantom{" * 100_000 + "</think>\\boxed{x}", False),  # unclosed phantoms
+    ("<think>" + "\\phantom{" * 100_000 + "</think>\\boxed{x}", False),  # unclosed phantoms
     ("\\colorbox{" * 150_000, False),  # box commands without content
 ])
 def test_hostile_completions_stay_linear(completion, expected):
