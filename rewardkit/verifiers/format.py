@@ -37,7 +37,7 @@ from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["FormatRules", "verify_format", "boxed_contents", "prompt_opens_think"]
 
-_ANSWER_TAG = re.compile(r"<\s*(/\s*)?answer\s*>", re.IGNORECASE)  # no two \\s* side by side
+_ANSWER_TAG = re.compile(r"<\s*(/\s*)?answer\s*>", re.IGNORECASE)  # no two spans of spaces in a row
 
 
 @dataclass(frozen=True)
