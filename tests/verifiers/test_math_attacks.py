@@ -20,6 +20,10 @@ ATTACKS = [
     pytest.param("word " * (MEGA // 5), "no final answer found", id="megabyte-prose"),
     pytest.param("{" * MEGA + "\\boxed{3", "no final answer found",
                  id="megabyte-unbalanced-braces"),
+    pytest.param("<answer>" * (MEGA // 8), "no final answer found",
+                 id="megabyte-unclosed-answer-tags"),  # a non-greedy regex was quadratic here
+    pytest.param("<THINK >" * (MEGA // 8) + "\\boxed{3}", "no final answer found",
+                 id="megabyte-think-tags"),
     pytest.param("The answer is " + "9^{" * 200 + "9" + "}" * 200, "refused: exponent tower",
                  id="deep-tower"),
     pytest.param("\\boxed{" + "(" * 450 + "1" + ")" * 450 + "}", "refused: nesting too deep",

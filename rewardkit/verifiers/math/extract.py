@@ -37,7 +37,6 @@ _PHRASE = re.compile(
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?")
 _SENTENCE_END = re.compile(
     r"\.(?=\s|$)|[,;]\s+(?=(?:since|because|as|which|so|but|given|where)\b)|\s+(?:because|since)\s")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _MAX_CANDIDATES = 64
 
 
@@ -154,9 +153,23 @@ def _markers(text: str) -> tuple[tuple[str, ...], str]:
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
 
 
+def _answer_tags(text: str) -> list[str]:
+    """Contents of every ``<answer>...</answer>``, in one pass (a non-greedy regex rescans the
+    rest of the text from every unclosed ``<answer>``: quadratic on a flood of them)."""
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<answer>", pos)) >= 0:
+        end = text.find("</answer>", start + 8)
+        if end < 0:
+            break
+        out.append(text[start + 8:end])
+        pos = end + 9
+    return out
+
+
 def _extract(text: str, last_number_fallback: bool) -> Extraction:
     if "<answer>" in text:
-        tags = _ANSWER_TAG.findall(text)
+        tags = _answer_tags(text)
         if tags:  # each <answer> holds one final answer, boxed or not
             found = [a for t in tags for a in (_markers(t)[0] or (_phrase_answer(t) or t,))]
             return Extraction(_distinct(found), "tag")
