@@ -6,7 +6,8 @@ word joiners, bidi marks, tag characters), characters drawn as blanks (the Brail
 Hangul fillers), lone combining marks, and LaTeX that typesets no ink: spacing (``\quad``, ``\,``,
 ``\hspace{2em}``, ``~``), phantoms (``\phantom{42}`` reserves the room of 42 but shows nothing),
 empty groups (``{}``, ``$$``), colour names, and style wrappers around blank text
-(``\text{ }``, ``\mathrm{}``).
+(``\text{ }``, ``\mathrm{}``); HTML entities of blank characters (``&nbsp;``, ``&#8203;``) and
+HTML comments, which a Markdown view renders as nothing.
 
 Anything else counts as visible, including LaTeX commands this module does not know (``\pi``).
 Everything here is a few linear regex passes, so it is safe on megabyte texts.
@@ -16,6 +17,7 @@ Everything here is a few linear regex passes, so it is safe on megabyte texts.
 """
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -53,6 +55,8 @@ _NO_INK = re.compile(
     r"huge|Huge|bf|it|rm|sf|tt)(?![a-zA-Z])\*?"
     r"|\\[,;:!> \t\n]|\\\\")
 _NO_INK_CHARS = re.compile(r"[{}$&~^_\s]+")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
 
 
 def strip_invisible(text: str) -> str:
@@ -97,6 +101,10 @@ def visible_text(text: str) -> str:
 
 
 def _ink(text: str) -> str:
+    if "&" in text:  # &nbsp; &#8203; &zwnj; render as blanks where HTML or Markdown is rendered
+        text = html.unescape(text)
+    if "<!--" in text:  # an HTML comment shows nothing; an unclosed one hides the rest
+        text = _HTML_COMMENT.sub(" ", text)
     text = _BLANKISH.sub(" ", text)
     if "\\" in text:
         text = _drop_phantoms(text)
@@ -119,6 +127,6 @@ def is_blank(text: str | None) -> bool:
     if not text:
         return True
     # fast path: an ASCII letter or digit outside any backslash construct is visible ink
-    if "\\" not in text and re.search(r"[A-Za-z0-9]", text):
+    if "\\" not in text and "&" not in text and "<!--" not in text and _ALNUM.search(text):
         return False
     return not any(_shows(ch) for ch in _ink(text))

@@ -3,7 +3,8 @@ r"""Box-like LaTeX commands: everything that displays a framed or highlighted fi
 ``\boxed{42}`` is the usual final-answer marker, but a reader sees an answer just as clearly in
 ``\fbox{42}``, ``\framebox[2cm]{42}``, ``\colorbox{yellow}{42}``, ``\fcolorbox{red}{white}{42}``,
 fancybox's ``\ovalbox``/``\doublebox``/``\shadowbox``, tcolorbox's ``\tcbox``/``\tcboxmath``/
-``\tcbhighmath``, MathJax's ``\bbox[...]{42}`` and ``\enclose{box}{42}``. A reward that counts
+``\tcbhighmath``, mathtools' ``\Aboxed``, MathJax's ``\bbox[...]{42}`` and ``\enclose{box}{42}``,
+and framed environments (``\begin{framed}42\end{framed}``, ``mdframed``, ``tcolorbox``). A reward that counts
 answers must count all of them, or a second answer in another kind of box goes unseen.
 
 :data:`BOX_OPEN` matches a box command up to and including the ``{`` that opens its *content*
@@ -15,14 +16,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BOX_COMMANDS", "BOX_OPEN", "BOX_NAME", "box_contents"]
+__all__ = ["BOX_COMMANDS", "BOX_ENVIRONMENTS", "BOX_OPEN", "BOX_NAME", "box_contents", "has_box"]
 
 #: box-like command -> how many braced arguments come before the displayed content
 BOX_COMMANDS = {
     "boxed": 0, "fbox": 0, "framebox": 0, "ovalbox": 0, "Ovalbox": 0, "doublebox": 0,
     "shadowbox": 0, "dbox": 0, "cfbox": 1, "tcbox": 0, "tcboxmath": 0, "tcbhighmath": 0,
-    "bbox": 0, "colorbox": 1, "fcolorbox": 2, "enclose": 1,
+    "bbox": 0, "colorbox": 1, "fcolorbox": 2, "enclose": 1, "Aboxed": 0,
 }
+#: framed environments: ``\begin{framed} 42 \end{framed}`` is a boxed answer too
+BOX_ENVIRONMENTS = ("framed", "mdframed", "tcolorbox", "boxedminipage", "fminipage")
 _OPTS = r"(?:\s*\[[^\[\]{}]{0,200}\]){0,8}"  # [width][pos] options, or a colour model
 _ARG = r"\s*\{[^{}]{0,200}\}"  # a leading argument: colour name, enclose notation
 
@@ -42,6 +45,12 @@ BOX_OPEN = re.compile(f"\\\\(?:{_alternatives()})\\s*\\{{")
 BOX_NAME = re.compile(f"\\\\(?:{'|'.join(sorted(BOX_COMMANDS, key=len, reverse=True))})"
                       "(?![a-zA-Z])")
 _BRACE = re.compile(r"(?<!\\)[{}]")
+_ENV_BEGIN = re.compile(r"\\begin\s*\{(" + "|".join(BOX_ENVIRONMENTS) + r")\*?\}(?:\s*\[[^\[\]]{0,200}\])?")
+
+
+def has_box(text: str) -> bool:
+    """True when ``text`` holds any box-like command or framed environment."""
+    return BOX_NAME.search(text) is not None or _ENV_BEGIN.search(text) is not None
 
 
 def box_contents(text: str) -> list[str | None]:
@@ -54,17 +63,33 @@ def box_contents(text: str) -> list[str | None]:
     >>> box_contents(r"\\fbox 7 and \\boxed{8")
     [None, None]
     """
-    out: list[str | None] = []
+    found: list[tuple[int, str | None]] = []
     closing: dict[int, int] | None = None
     for name in BOX_NAME.finditer(text):
         m = BOX_OPEN.match(text, name.start())
         if m is None:
-            out.append(None)
+            found.append((name.start(), None))
             continue
         if closing is None:
             closing = _match_braces(text)
         end = closing.get(m.end() - 1)
-        out.append(None if end is None else text[m.end():end])
+        found.append((name.start(), None if end is None else text[m.end():end]))
+    if "\\begin" in text:
+        found += _environments(text)
+        found.sort(key=lambda item: item[0])
+    return [content for _, content in found]
+
+
+def _environments(text: str) -> list[tuple[int, str | None]]:
+    """(position, content or None when never ended) of each framed environment, linear time."""
+    out: list[tuple[int, str | None]] = []
+    pos = 0
+    while (m := _ENV_BEGIN.search(text, pos)) is not None:
+        end = text.find(f"\\end{{{m.group(1)}", m.end())
+        out.append((m.start(), None if end < 0 else text[m.end():end]))
+        if end < 0:
+            break
+        pos = end
     return out
 
 

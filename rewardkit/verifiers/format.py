@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rewardkit.verifiers.blank import is_blank
-from rewardkit.verifiers.boxes import BOX_NAME
+from rewardkit.verifiers.boxes import has_box
 from rewardkit.verifiers.boxes import box_contents as boxed_contents
 from rewardkit.verifiers.tags import is_closing, prompt_opens_think, think_tags
 from rewardkit.verifiers.verdict import Verdict
@@ -110,7 +110,7 @@ def _tag_answer(part: str, tags: list[re.Match], need_box: bool) -> tuple[str | 
         return None, "text after </answer>"
     if is_blank(content):
         return None, "empty <answer> (nothing visible in it)"
-    if BOX_NAME.search(part[:tags[0].start()]):
+    if has_box(part[:tags[0].start()]):
         return None, "a \\boxed{} outside the <answer> (two final answers)"
     inner = boxed_contents(content)
     if len(inner) > 1 or None in inner or any(is_blank(b) for b in inner):

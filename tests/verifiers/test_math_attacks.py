@@ -157,6 +157,9 @@ ECHOES = [
     pytest.param(FACTOR, "(a+5)(b+2)", r"b\cdot a+b \times 5+2a+10", id="explicit-products"),
     pytest.param(SUM, r"\frac{19}{12}", r"\frac{5}{6}+\frac{3}{4}", id="commuted-fractions"),
     pytest.param(SUM, r"\frac{19}{12}", "5/6 + 3/4", id="slash-fractions"),
+    pytest.param(SIMPLIFY, "x+1", "(x^2-1)(x-1)^{-1}", id="negative-power-for-division"),
+    pytest.param(SQUARE, "21", "0 + 1 \\cdot ((2+3)^{2})^1 - 4", id="identity-padding"),
+    pytest.param("Simplify $\\sqrt{242}$.", "11\\sqrt2", "242^{1/2}", id="root-as-power"),
     pytest.param("What is $17 + 25$?", "42", "25+17", id="one-operation-commuted"),
     pytest.param("Compute 6 \u00d7 7.", "42", r"7 \cdot 6", id="unicode-times-question"),
 ]

@@ -8,7 +8,9 @@ up to notation and commutativity, never up to value:
   ``*`` and juxtaposition one product; ``(...)``, ``{...}``, ``[...]`` and ``\left( \right)`` are
   grouping; ``**`` is ``^``; ``\dfrac``/``\tfrac`` are ``\frac``; a leading ``+`` is nothing;
 * commutativity and associativity: sums and products are flattened and their terms sorted;
-* division: ``a/b`` is ``a`` times the inverse of ``b``, and ``a/(bc)`` is ``a/b/c``;
+* division: ``a/b`` is ``a`` times the inverse of ``b``, ``a/(bc)`` is ``a/b/c``, ``b^{-1}`` is
+  ``1/b`` and ``\sqrt[n]{x}`` is ``x^{1/n}``; a term ``+0``, a factor ``1`` and an exponent ``1``
+  are dropped (they are spellings, not work);
 * signs: ``a - b`` is ``a + (-b)``, minus signs are pulled out of products and pushed into sums
   (``-(b - a)`` is ``a - b``), so a moved or factored sign changes nothing.
 
@@ -150,7 +152,7 @@ class _Parser:
                 base = ("sub", base, self.argument())
             else:
                 exponent = self.argument()
-                base = ("pow", base, exponent)
+                base = _pow(base, exponent)
         self.depth -= 1
         return base
 
@@ -204,7 +206,7 @@ class _Parser:
                 self.take()
                 index = self.sum()
                 self.take("]")
-            return ("root", self.argument(), index)
+            return _pow(self.argument(), _inv(index))  # \sqrt[n]{x} is x^{1/n}
         if tok in _FUNCTIONS:
             self.take()
             return ("func", tok, self.power())
@@ -255,10 +257,20 @@ def _neg(x: Key) -> Key:
     return ("neg", x)
 
 
+def _pow(base: Key, exponent: Key) -> Key:
+    """``x^1`` is ``x`` and ``x^{-1}`` is ``1/x``: spellings, not work."""
+    if exponent == ("num", "1"):
+        return base
+    if exponent == ("neg", ("num", "1")):
+        return _inv(base)
+    return ("pow", base, exponent)
+
+
 def _add(terms: list[Key]) -> Key:
     flat: list[Key] = []
     for t in terms:
         flat.extend(t[1:] if t[0] == "add" else [t])
+    flat = [t for t in flat if t not in (("num", "0"), ("neg", ("num", "0")))] or [("num", "0")]
     return flat[0] if len(flat) == 1 else ("add", *_sort(flat))
 
 
