@@ -115,6 +115,10 @@ CASES = [
     (BOXED, None, r"<think>{}</think>\boxed{4}", False),  # braces only
     (BOXED, None, r"<think>\phantom{2+2=4}</think>\boxed{4}", False),  # reasoning in a phantom
     (BOXED, None, r"<think>\quad $ $</think>\boxed{4}", False),  # spacing and empty math
+    (BOXED, None, r"<think>&nbsp;&#8203;&zwnj;</think>\boxed{4}", False),  # HTML entities of blanks
+    (BOXED, None, r"<think><!-- 2+2=4 --></think>\boxed{4}", False),  # an HTML comment shows nothing
+    (BOXED, None, r"\boxed{&nbsp;}", False),
+    (BOXED, None, r"<think>a &lt; b</think>\boxed{4}", True),  # a visible entity
     (R1, None, "<think>add</think><answer>\u200b</answer>", False),  # zero-width tag answer
     (R1, None, r"<think>add</think><answer>\phantom{4}</answer>", False),  # phantom tag answer
     (R1, None, r"<think>add</think><answer>\boxed{\quad}</answer>", False),  # blank box in the tag
@@ -127,6 +131,11 @@ CASES = [
     (BOXED, None, r"\boxed{4} \enclose{box}{5}", False),  # MathJax
     (BOXED, None, r"\boxed{4} \bbox[border:1px solid]{5}", False),  # MathJax
     (BOXED, None, r"\boxed{4} \tcbox{5}", False),  # tcolorbox
+    (BOXED, None, r"\boxed{4} \begin{framed}5\end{framed}", False),  # a framed environment
+    (BOXED, None, r"\begin{tcolorbox}5\end{tcolorbox} \boxed{4}", False),  # tcolorbox
+    (BOXED, None, r"\boxed{4} \Aboxed{x &= 5}", False),  # mathtools' aligned box
+    (BOXED, None, r"\begin{framed}4\end{framed}", True),  # one answer, framed
+    (R1, None, r"<think>a</think> \begin{framed}5\end{framed} <answer>4</answer>", False),
     (BOXED, None, r"\framebox{4}", True),  # one answer, in another kind of box
     (BOXED, None, r"\colorbox{yellow}{4}", True),
     (BOXED, None, r"\colorbox{yellow}{\quad}", False),  # a highlighted blank
