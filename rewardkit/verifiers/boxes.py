@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BOX_COMMANDS", "BOX_ENVIRONMENTS", "BOX_OPEN", "BOX_NAME", "box_contents", "has_box"]
+__all__ = ["BOX_COMMANDS", "BOX_ENVIRONMENTS", "BOX_OPEN", "BOX_NAME", "box_contents", "has_box",
+           "environment_contents"]
 
 #: box-like command -> how many braced arguments come before the displayed content
 BOX_COMMANDS = {
@@ -78,6 +79,17 @@ def box_contents(text: str) -> list[str | None]:
         found += _environments(text)
         found.sort(key=lambda item: item[0])
     return [content for _, content in found]
+
+
+def environment_contents(text: str) -> list[str]:
+    """Contents of every closed framed environment (``\\begin{framed}...\\end{framed}``).
+
+    >>> environment_contents(r"\\begin{framed} 42 \\end{framed}")
+    [' 42 ']
+    """
+    if "\\begin" not in text:
+        return []
+    return [content for _, content in _environments(text) if content is not None]
 
 
 def _environments(text: str) -> list[tuple[int, str | None]]:

@@ -128,6 +128,8 @@ def test_math_and_format_read_thinking_the_same_way():
     r"\fcolorbox{red}{white}{73} \boxed{72}",
     r"\boxed{72} \enclose{box}{73}",
     r"\bbox[2px,border:1px solid red]{73} \boxed{72}",
+    r"\boxed{72} \begin{framed}73\end{framed}",  # a framed environment
+    r"\Aboxed{x &= 73} \boxed{72}",
 ])
 def test_every_kind_of_box_is_an_answer(completion):
     verdict = verify_math("72", completion)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rewardkit.verifiers.boxes import BOX_OPEN
+from rewardkit.verifiers.boxes import BOX_OPEN, environment_contents
 from rewardkit.verifiers.tags import final_text
 
 __all__ = ["Extraction", "extract_answer", "boxed_contents"]
@@ -147,7 +147,7 @@ def _distinct(items: list[str]) -> tuple[str, ...]:
 
 
 def _markers(text: str) -> tuple[tuple[str, ...], str]:
-    boxes = boxed_contents(text) if "\\" in text else []
+    boxes = boxed_contents(text) + environment_contents(text) if "\\" in text else []
     marks = _GSM8K.findall(text) if "####" in text else []
     found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
