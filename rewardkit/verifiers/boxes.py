@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["BOX_COMMANDS", "BOX_ENVIRONMENTS", "BOX_OPEN", "BOX_NAME", "box_contents", "has_box",
+__all__ = ["BOX_COMMANDS", "BOX_ENVIRONMENTS", "BOX_OPEN", "BOX_NAME", "box_contents", "box_count", "has_box",
            "environment_contents"]
 
 #: box-like command -> how many braced arguments come before the displayed content
@@ -43,10 +43,17 @@ def _alternatives() -> str:
 #: a box-like command up to the ``{`` that opens its displayed content (``m.end() - 1``)
 BOX_OPEN = re.compile(f"\\\\(?:{_alternatives()})\\s*\\{{")
 #: the name of a box-like command (whether or not a well-formed argument follows)
-BOX_NAME = re.compile(f"\\\\(?:{'|'.join(sorted(BOX_COMMANDS, key=len, reverse=True))})"
+BOX_NAME = re.compile(f"\\\\({'|'.join(sorted(BOX_COMMANDS, key=len, reverse=True))})"
                       "(?![a-zA-Z])")
+_SPACE_BRACE = re.compile(r"\s*\{")
 _BRACE = re.compile(r"(?<!\\)[{}]")
 _ENV_BEGIN = re.compile(r"\\begin\s*\{(" + "|".join(BOX_ENVIRONMENTS) + r")\*?\}(?:\s*\[[^\[\]]{0,200}\])?")
+
+
+def box_count(text: str) -> int:
+    """How many box-like commands and framed environments ``text`` holds (no contents read)."""
+    envs = len(_ENV_BEGIN.findall(text)) if "\\begin" in text else 0
+    return len(BOX_NAME.findall(text)) + envs
 
 
 def has_box(text: str) -> bool:
@@ -67,7 +74,10 @@ def box_contents(text: str) -> list[str | None]:
     found: list[tuple[int, str | None]] = []
     closing: dict[int, int] | None = None
     for name in BOX_NAME.finditer(text):
-        m = BOX_OPEN.match(text, name.start())
+        if BOX_COMMANDS[name.group(1)] == 0:  # the common case: \boxed{...}, no regex of options
+            m = _SPACE_BRACE.match(text, name.end()) or BOX_OPEN.match(text, name.start())
+        else:
+            m = BOX_OPEN.match(text, name.start())
         if m is None:
             found.append((name.start(), None))
             continue

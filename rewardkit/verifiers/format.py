@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rewardkit.verifiers.blank import is_blank
-from rewardkit.verifiers.boxes import has_box
+from rewardkit.verifiers.boxes import box_count, has_box
 from rewardkit.verifiers.boxes import box_contents as boxed_contents
 from rewardkit.verifiers.tags import is_closing, prompt_opens_think, think_tags
 from rewardkit.verifiers.verdict import Verdict
@@ -92,7 +92,8 @@ def _final_answer(part: str, answer: str) -> tuple[str | None, str | None]:
     tags = list(_ANSWER_TAG.finditer(part))
     if answer == "tag" or tags:
         return _tag_answer(part, tags, need_box=answer == "boxed")
-    boxes = boxed_contents(part)
+    count = box_count(part)  # cheap: a flood of boxes is refused before any content is read
+    boxes = boxed_contents(part) if count == 1 else [None] * count
     if len(boxes) != 1:
         return None, f"expected exactly one \\boxed{{}}, found {len(boxes)}"
     if boxes[0] is None:
