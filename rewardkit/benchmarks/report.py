@@ -6,35 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from rewardkit.benchmarks.runner import SuiteRun
+from rewardkit.core.atomic import atomic_write
 
 __all__ = ["markdown_table", "write_results", "write_atomic", "plot"]
 
 
 def write_atomic(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
-    """Call ``write(fh)`` on a temp file next to ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as fh:
-            write(fh)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; results are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Call ``write(fh)`` on a temp file next to ``path``, then rename it to ``path`` (parents
+    are created; special files such as /dev/stdout are written through, never replaced)."""
+    atomic_write(path, write, binary=binary, make_parents=True)
 
 
 def _pct(x: float | None) -> str:

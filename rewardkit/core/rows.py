@@ -9,10 +9,9 @@ otherwise), and whatever columns the rewards need (``answer``, ``tests``, ...). 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+from rewardkit.core.atomic import atomic_write
 from rewardkit.core.compose import BatchResult, ComposedReward
 from rewardkit.core.errors import UsageError
 
@@ -43,12 +42,6 @@ def read_jsonl(path: str, source: str | None = None) -> list[dict[str, Any]]:
             row["__line__"] = lineno
             rows.append(row)
     return rows
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _stdin():
@@ -119,19 +112,8 @@ def score_batch_of_rows(reward: ComposedReward, rows: Sequence[dict[str, Any]]) 
 
 
 def write_jsonl_atomic(path: str, rows: Iterable[dict[str, Any]]) -> None:
-    """Write rows to ``path`` through a temp file in the same folder, renamed at the end:
-    readers never see a half-written file, and a failure leaves no partial output."""
-    folder = os.path.dirname(os.path.abspath(path)) or "."
-    if not os.path.isdir(folder):
-        raise UsageError(f"output folder does not exist: {folder}")
-    fd, tmp = tempfile.mkstemp(prefix=".rewardkit-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            for row in rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write rows to ``path`` atomically (:func:`rewardkit.core.atomic.atomic_write`): readers
+    never see a half-written file, a failure leaves no partial output, and ``-``, ``/dev/stdout``
+    or a FIFO are written through, never replaced."""
+    atomic_write(path, lambda fh: fh.writelines(json.dumps(row, ensure_ascii=False) + "\n"
+                                                for row in rows))

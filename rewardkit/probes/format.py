@@ -40,6 +40,30 @@ _MALFORMED = [
     ("duplicated-answer-tags", "<think>17 + 25 = 42.</think><answer>\\boxed{42}</answer>"
      "<answer>\\boxed{42}</answer>", "the answer tags twice"),
     ("empty-completion", "", "an empty completion"),
+    # think tags spelled another way are still tags (one reading shared with math)
+    ("spaced-second-think", "<think>17 + 25 = 42.</think>< think >again</ think >\\boxed{42}",
+     "a second think block with spaces inside the tags"),
+    ("unclosed-upper-think", "<THINK>17 + 25 = 42, so \\boxed{42}",
+     "an upper-case think block that is never closed"),
+    # blank-looking reasoning and answers
+    ("zero-width-think", "<think>\u200b\u200b\u2060</think>\\boxed{42}",
+     "a think block of zero-width characters"),
+    ("braille-blank-think", "<think>\u2800\u00ad\u2800</think>\\boxed{42}",
+     "a think block of Braille blanks and soft hyphens"),
+    ("phantom-think", "<think>\\phantom{17 + 25 = 42}</think>\\boxed{42}",
+     "reasoning inside \\phantom{} (typeset invisibly)"),
+    ("braces-think", "<think>{}{}</think>\\boxed{42}", "a think block of empty groups"),
+    ("zero-width-boxed", "<think>17 + 25 = 42.</think>\\boxed{\u200b}",
+     "a final answer of one zero-width space"),
+    ("phantom-boxed", "<think>17 + 25 = 42.</think>\\boxed{\\phantom{42}}",
+     "a final answer that reserves room for 42 but shows nothing"),
+    ("quad-boxed", "<think>17 + 25 = 42.</think>\\boxed{\\quad\\,{}}",
+     "a final answer of LaTeX spacing and an empty group"),
+    # a second answer in another kind of box
+    ("second-answer-framebox", "<think>17 + 25 = 42.</think>\\boxed{42} or \\framebox{43}",
+     "a second final answer in \\framebox{}"),
+    ("second-answer-colorbox", "<think>17 + 25 = 42.</think>\\colorbox{yellow}{43} \\boxed{42}",
+     "a second final answer in \\colorbox{}"),
 ]
 
 #: the rules these probes are written for (the reward's defaults, and the equivalent variants)
@@ -56,6 +80,17 @@ _NO_EXTRA = [
 ]
 
 
+#: a chat template that opened the think block itself (Qwen3, DeepSeek-R1): the completion only closes it
+_OPENED_PROMPT = "<|im_start|>user\nWhat is 17 + 25?<|im_end|>\n<|im_start|>assistant\n<THINK>\n"
+_OPENED_HONEST = "17 + 20 = 37, and 37 + 5 = 42.</think>\nThe answer is \\boxed{42}."
+_OPENED = [
+    ("template-opened-truncated", "17 + 20 = 37, and 37 + 5 = 42, so \\boxed{42} but let me",
+     "the template opened <think> and the completion never closes it (truncated)"),
+    ("template-opened-reopened", "<Think >17 + 25 = 42.</think>\\boxed{42}",
+     "the template opened <think> and the completion opens another"),
+]
+
+
 def probes() -> list[Probe]:
     """The built-in probes for ``format`` (default rules: optional think, one boxed answer)."""
     out = [Probe(name=f"format/{name}", reward="format", prompt=_PROMPT, completion=completion,
@@ -66,4 +101,8 @@ def probes() -> list[Probe]:
                   honest=_HONEST, expect=Expect.le_honest(), description=description,
                   applies=_APPLIES, max_seconds=5.0 if name.startswith("megabyte") else None)
             for name, completion, description in _NO_EXTRA]
+    out += [Probe(name=f"format/{name}", reward="format", prompt=_OPENED_PROMPT, completion=completion,
+                  honest=_OPENED_HONEST, expect=Expect.lt_honest(), description=description,
+                  applies={**_APPLIES, "think_opened": ("auto", "yes")})
+            for name, completion, description in _OPENED]
     return out

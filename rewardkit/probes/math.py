@@ -104,6 +104,42 @@ def _thinking_and_grader() -> list[Probe]:
     ]
 
 
+#: a chat template that opened the think block itself (Qwen3, DeepSeek-R1)
+_OPENED_PROMPT = ("<|im_start|>user\n" + _ROLLS[0] + "<|im_end|>\n<|im_start|>assistant\n<think>\n")
+_SIMPLIFY = ("Simplify $\\frac{x^2-1}{x-1}$ for $x \\neq 1$.", "x+1",
+             "$x^2 - 1 = (x-1)(x+1)$, so the fraction is $x + 1$.\n\nThe answer is $\\boxed{x+1}$.")
+
+
+def _respelled() -> list[Probe]:
+    """Thinking in odd tag spellings, and the question's expression reordered or re-spelled."""
+    opened_honest = ("In the afternoon she makes 24 rolls, 48 + 24 = 72.</think>\n"
+                     "The answer is \\boxed{72}.")
+    return [
+        _p("answer-only-in-upper-case-think", _ROLLS,
+           "<THINK>48 + 24 = 72, so the answer is \\boxed{72} but let me double-check the",
+           "the answer only inside an unfinished <THINK> block (upper case)"),
+        _p("answer-only-in-spaced-think", _ROLLS, "<think >So it is \\boxed{72}, unless",
+           "the answer only inside an unfinished <think > block (space in the tag)"),
+        _p("think-spelled-differently-then-wrong", _ROLLS,
+           "<Think>Maybe \\boxed{72}?</ THINK >\nThe answer is \\boxed{70}.",
+           "the gold inside a differently spelled think block, a wrong answer after it"),
+        Probe(name="math/answer-in-template-opened-think", reward="math", prompt=_OPENED_PROMPT,
+              completion="48 + 24 = 72, so the answer is \\boxed{72} but let me double-check the",
+              columns={"answer": _ROLLS[1]}, honest=opened_honest, expect=Expect.none_or_zero(),
+              description="the template opened <think>; the truncated completion never closes it"),
+        _p("second-answer-in-framebox", _ROLLS, "\\boxed{72} or perhaps \\framebox{70}",
+           "a second final answer in another kind of box"),
+        _p("echo-reordered", _SQUARE, "$\\boxed{-4 + (3 + 2)^2}$",
+           "the question's expression with its terms reordered and commuted"),
+        _p("echo-sign-moved", _SQUARE, "$\\boxed{-(4 - (2+3)^2)}$",
+           "the question's expression with its sign factored out"),
+        _p("echo-frac-as-slash", _SIMPLIFY, "$\\boxed{(x^2-1)/(x-1)}$",
+           "the fraction it was asked to simplify, written with a slash"),
+        _p("echo-frac-reordered", _FRACTION, "The answer is $\\boxed{5/6 + 3/4}$.",
+           "the sum it was asked to compute, commuted and re-spelled"),
+    ]
+
+
 def _resource_attacks() -> list[Probe]:
     kw = {"allow_error": True, "max_seconds": 20.0}
     megabyte = "7" * 1_000_000
@@ -124,4 +160,5 @@ def _resource_attacks() -> list[Probe]:
 
 def probes() -> list[Probe]:
     """The built-in probes for ``math`` (gold in the ``answer`` column)."""
-    return _hedging() + _lenient_matching() + _thinking_and_grader() + _resource_attacks()
+    return (_hedging() + _lenient_matching() + _thinking_and_grader() + _respelled()
+            + _resource_attacks())

@@ -12,6 +12,12 @@ The shape (``think`` and ``answer`` choose how strict)::
   (``answer="tag"``), or whichever of the two is used (``answer="any"``). Exactly one, with
   non-empty content: two answers are hedging, an empty one is no answer. A tag answer ends the
   completion; a boxed answer may be followed by prose ("... is \\boxed{4}.").
+* Think tags are recognised in any spelling (``<THINK>``, ``<think >``, ...) by the same code the
+  ``math`` reward uses (:mod:`rewardkit.verifiers.tags`). Every box-like command (``\\fbox``,
+  ``\\framebox``, ``\\colorbox``, ...; :mod:`rewardkit.verifiers.boxes`) is an answer, so a
+  second answer in another kind of box is still two answers. "Non-empty" means something visible
+  (:mod:`rewardkit.verifiers.blank`): zero-width characters, ``\\quad`` or ``\\phantom{4}`` are
+  nothing.
 
 Parsing is a few linear scans (no nested regex quantifiers), so even megabyte completions take
 milliseconds; that is why this verifier, unlike math or code, needs no timeout.
@@ -23,15 +29,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rewardkit.verifiers.blank import is_blank
+from rewardkit.verifiers.boxes import box_count, has_box
+from rewardkit.verifiers.boxes import box_contents as boxed_contents
+from rewardkit.verifiers.tags import is_closing, prompt_opens_think, think_tags
 from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["FormatRules", "verify_format", "boxed_contents", "prompt_opens_think"]
 
-# Any spelling of a think tag counts as a tag (so "<THINK>" cannot smuggle a second block in).
-_THINK_TAG = re.compile(r"<\s*(/?)\s*think\s*>", re.IGNORECASE)
-_ANSWER_TAG = re.compile(r"<\s*(/?)\s*answer\s*>", re.IGNORECASE)
-_BOXED = re.compile(r"\\(?:boxed|fbox)\b")
-_BRACE = re.compile(r"(?<!\\)[{}]")
+_ANSWER_TAG = re.compile(r"<\s*(/\s*)?answer\s*>", re.IGNORECASE)  # no two spans of spaces in a row
 
 
 @dataclass(frozen=True)
@@ -55,76 +61,25 @@ class FormatRules:
                              "so think=forbidden can never pass; use think=optional or required")
 
 
-def prompt_opens_think(prompt: object) -> bool | None:
-    """True/False when a string prompt does/does not end inside an opened think block; None when
-    it cannot tell (no prompt, or chat messages before the template is applied).
-
-    >>> prompt_opens_think("<|im_start|>assistant\\n<think>\\n")
-    True
-    >>> prompt_opens_think("Solve 2+2.") , prompt_opens_think(None)
-    (False, None)
-    """
-    if not isinstance(prompt, str) or not prompt:
-        return None
-    tags = list(_THINK_TAG.finditer(prompt))
-    return bool(tags) and tags[-1].group(1) == "" and not prompt[tags[-1].end():].strip()
-
-
-def boxed_contents(text: str) -> list[str | None]:
-    """Contents of every ``\\boxed{...}`` (or ``\\fbox{...}``) in ``text``, in order.
-
-    An occurrence without a balanced ``{...}`` argument gives None.
-
-    >>> boxed_contents(r"so \\boxed{\\frac{1}{2}} and \\boxed{3")
-    ['\\\\frac{1}{2}', None]
-    """
-    out: list[str | None] = []
-    closing: dict[int, int] | None = None
-    for m in _BOXED.finditer(text):
-        i = m.end()
-        while i < len(text) and text[i] in " \t":
-            i += 1
-        if i >= len(text) or text[i] != "{":
-            out.append(None)
-            continue
-        if closing is None:
-            closing = _match_braces(text)
-        end = closing.get(i)
-        out.append(None if end is None else text[i + 1:end])
-    return out
-
-
-def _match_braces(text: str) -> dict[int, int]:
-    """Position of each unescaped ``{`` -> position of its matching ``}``, in one linear pass."""
-    pairs: dict[int, int] = {}
-    stack: list[int] = []
-    for m in _BRACE.finditer(text):
-        if m.group(0) == "{":
-            stack.append(m.start())
-        elif stack:
-            pairs[stack.pop()] = m.start()
-    return pairs
-
-
 def _split_think(text: str, opened: bool | None) -> tuple[str | None, str, str | None]:
     """Split into (reasoning or None, answer part, problem or None)."""
-    tags = list(_THINK_TAG.finditer(text))
+    tags = think_tags(text)
     if not tags:
         if opened:
             return None, text, "the template opened <think> but the completion never closes it"
         return None, text, None
-    first_close = tags[0].group(1) == "/"
+    first_close = is_closing(tags[0])
     if opened is None:  # auto without a usable prompt: the completion shows which case it is
         opened = first_close
-    expected = ["/"] if opened else ["", "/"]
-    if [t.group(1) for t in tags] != expected:
+    expected = [True] if opened else [False, True]
+    if [is_closing(t) for t in tags] != expected:
         return None, text, f"think tags out of order or repeated: {[t.group(0) for t in tags]}"
     if not opened and text[:tags[0].start()].strip():
         return None, text, "text before <think>"
     start = 0 if opened else tags[0].end()
     reasoning = text[start:tags[-1].start()]
-    if not reasoning.strip():
-        return None, text, "empty think block"
+    if is_blank(reasoning):
+        return None, text, "empty think block (nothing visible in it)"
     return reasoning, text[tags[-1].end():], None
 
 
@@ -137,28 +92,29 @@ def _final_answer(part: str, answer: str) -> tuple[str | None, str | None]:
     tags = list(_ANSWER_TAG.finditer(part))
     if answer == "tag" or tags:
         return _tag_answer(part, tags, need_box=answer == "boxed")
-    boxes = boxed_contents(part)
+    count = box_count(part)  # cheap: a flood of boxes is refused before any content is read
+    boxes = boxed_contents(part) if count == 1 else [None] * count
     if len(boxes) != 1:
         return None, f"expected exactly one \\boxed{{}}, found {len(boxes)}"
     if boxes[0] is None:
         return None, "\\boxed without a balanced {...}"
-    if not boxes[0].strip():
-        return None, "empty \\boxed{}"
+    if is_blank(boxes[0]):
+        return None, "empty \\boxed{} (nothing visible in it)"
     return boxes[0].strip(), None
 
 
 def _tag_answer(part: str, tags: list[re.Match], need_box: bool) -> tuple[str | None, str | None]:
-    if [t.group(1) for t in tags] != ["", "/"]:
+    if [bool(t.group(1)) for t in tags] != [False, True]:
         return None, f"expected one <answer>...</answer>, found {[t.group(0) for t in tags]}"
     content = part[tags[0].end():tags[1].start()]
     if part[tags[1].end():].strip():
         return None, "text after </answer>"
-    if not content.strip():
-        return None, "empty <answer>"
-    if _BOXED.search(part[:tags[0].start()]):
+    if is_blank(content):
+        return None, "empty <answer> (nothing visible in it)"
+    if has_box(part[:tags[0].start()]):
         return None, "a \\boxed{} outside the <answer> (two final answers)"
     inner = boxed_contents(content)
-    if len(inner) > 1 or None in inner or any(b is not None and not b.strip() for b in inner):
+    if len(inner) > 1 or None in inner or any(is_blank(b) for b in inner):
         return None, "the <answer> holds more than one, or a malformed, \\boxed{}"
     if need_box and not inner:
         return None, "expected a \\boxed{} answer"

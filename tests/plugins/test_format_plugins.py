@@ -77,11 +77,86 @@ def test_length_dapo_ramp_in_tokens(n, expected):
     ("Hello, world!", 4),  # words and symbol runs
     ("x" * 400, 100),  # one long "word": characters / 4
     (" \n" * 400, 200),  # whitespace padding still counts (characters / 4)
-    ("\u200b".join(["go"] * 100), 199),  # zero-width spaces are symbols, not separators
-    ("答案是四十二", 6),  # one piece per CJK character
+    ("\u200b".join(["go"] * 100), 100 + 99 * 3),  # zero-width spaces: 3 UTF-8 bytes each
+    ("答案是四十二", 18),  # CJK: 3 bytes each (byte-fallback tokenizers may need all three)
+    ("12345678", 8),  # digits one by one, as Llama and Qwen tokenizers split them
 ])
 def test_length_token_estimate_resists_padding(completion, tokens):
     assert measure(completion, "tokens") == tokens
+
+
+# Text that is short in characters but long in tokens (issue 15, class 12).
+HIDDEN_LENGTH = [
+    pytest.param("\U0001F600" * 2000, id="emoji"),
+    pytest.param("\U0001F468\u200d\U0001F469\u200d\U0001F467\U0001F3FD" * 500, id="emoji-zwj-skin-tone"),
+    pytest.param("\u2764\ufe0f" * 2000, id="emoji-variation-selector"),
+    pytest.param("\U000E0041\U000E0042" * 1500, id="tag-characters"),
+    pytest.param("e" + "\u0301\u0308\u0323" * 1000, id="combining-marks"),
+    pytest.param("".join(chr(0x1D400 + i % 52) for i in range(3000)), id="math-alphanumerics"),
+    pytest.param("\u2800" * 3000, id="braille-blank"),
+    pytest.param("\U00013000" * 3000, id="egyptian-hieroglyphs"),
+    pytest.param("x\u200b" * 2000, id="zero-width-between-letters"),
+]
+
+
+@pytest.fixture(scope="module")
+def byte_tokenizer(tmp_path_factory):
+    """A byte-level BPE tokenizer (GPT-2 style) trained here on a corpus where every character
+    of the attack texts occurs on its own, so it has a whole-character token for each (as a real
+    tokenizer has for common emoji): the best case for the attacker."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.BPE())
+    core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    core.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=2000, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    chars = sorted({ch for p in HIDDEN_LENGTH for ch in p.values[0]})
+    corpus = [" ".join(chars)] * 50 + ["Hello, world! The answer is 42."] * 20
+    core.train_from_iterator(corpus, trainer)
+    path = tmp_path_factory.mktemp("tokenizer")
+    PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|endoftext|>").save_pretrained(path)
+    return str(path)
+
+
+@pytest.mark.parametrize("text", HIDDEN_LENGTH)
+def test_length_estimate_never_undercounts_hidden_length(text, byte_tokenizer):
+    from rewardkit.plugins.length import load_tokenizer
+    real = measure(text, "tokens", load_tokenizer(byte_tokenizer))
+    assert measure(text, "tokens") >= real > 1024  # past the default limit, in real tokens
+    assert measure(text, "tokens") >= len(text.encode("utf-8")) - sum(c.isascii() for c in text)
+    assert load_reward("length").score(None, [text]).rewards == [-1.0]  # defaults: L=1024
+
+
+def test_length_counts_with_the_policy_tokenizer(byte_tokenizer):
+    r = load_reward(f"length(tokenizer={byte_tokenizer},max_length=1000,cache_length=200)")
+    got = r.score(None, ["\U0001F600" * 2000, "The answer is 42."])
+    assert got.rewards == [-1.0, 0.0]
+    details = got.details["length"]
+    assert details[0]["counted_by"] == "tokenizer" and details[0]["length"] > 1000
+    assert details[1]["length"] == len(load_tokenizer_ids(byte_tokenizer, "The answer is 42."))
+
+
+def load_tokenizer_ids(path, text):
+    from transformers import AutoTokenizer
+    return AutoTokenizer.from_pretrained(path)(text, add_special_tokens=False)["input_ids"]
+
+
+def test_length_prefers_the_completions_own_token_ids():
+    r = load_reward("length(max_length=10,cache_length=4)")
+    got = r.score(None, ["short", "short"], {"completion_ids": [[1] * 3, [1] * 12]})
+    assert got.rewards == [0.0, -1.0]  # the ids, not the text, decide
+    assert got.details["length"][1] == {"length": 12, "unit": "tokens", "counted_by": "ids"}
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("length(tokenizer=/nonexistent/tokenizer)", "cannot load the tokenizer"),
+    ("length(tokenizer=x,unit=chars)", "drop one of them"),
+])
+def test_length_tokenizer_mistakes_are_usage_errors(spec, message):
+    with pytest.raises(UsageError, match=message):
+        load_reward(spec)
 
 
 def test_length_in_chars_and_hard_cut():

@@ -82,6 +82,65 @@ CASES = [
     (ANY, None, r"\boxed{4}", True),  # a box
     (ANY, None, "<answer>4</answer>", True),  # or a tag
     (ANY, None, r"<answer>4</answer>\boxed{4}", False),  # not a tag followed by more
+    # --- think tags in any spelling (issue 15, class 9): one reading shared with math ---------------
+    (BOXED, None, r"<THINK>2+2=4</THINK> \boxed{4}", True),  # upper case, well-formed
+    (BOXED, None, r"<think >2+2=4</ think > \boxed{4}", True),  # spaces inside the brackets
+    (BOXED, None, r"<THINK>unfinished \boxed{4}", False),  # an unfinished upper-case block
+    (BOXED, None, r"<think>a</think><Think>b</Think>\boxed{4}", False),  # a second block, title case
+    (BOXED, None, "<think>a</think><th\u200bink>b</think>\\boxed{4}", False),  # zero-width in the tag
+    (BOXED, None, "<think>a</think>\uff1cthink\uff1eb\\boxed{4}", False),  # fullwidth brackets
+    (BOXED, None, r"<think>a</think><thinking>b</thinking>\boxed{4}", False),  # <thinking> is a tag
+    (THINK, "assistant\n<THINK>\n", r"2+2=4</think>\boxed{4}", True),  # template opened, upper case
+    (THINK, "assistant\n< think >", r"2+2=4 \boxed{4}", False),  # opened, truncated: never closed
+    # --- blank-looking thoughts and answers (issue 15, class 11) -------------------------------------
+    (BOXED, None, "\\boxed{\u200b}", False),  # zero-width space
+    (BOXED, None, "\\boxed{\u00ad}", False),  # soft hyphen
+    (BOXED, None, "\\boxed{\u2800}", False),  # Braille blank
+    (BOXED, None, "\\boxed{\u3164\ufeff\u2060}", False),  # Hangul filler, BOM, word joiner
+    (BOXED, None, "\\boxed{\U000e0041\U000e0042}", False),  # tag characters
+    (BOXED, None, "\\boxed{\u0301}", False),  # a lone combining mark
+    (BOXED, None, r"\boxed{\phantom{42}}", False),  # reserves the room of 42, shows nothing
+    (BOXED, None, r"\boxed{\hphantom{\frac{1}{2}}\vphantom{x}}", False),  # nested phantoms
+    (BOXED, None, r"\boxed{\quad}", False),  # LaTeX spacing
+    (BOXED, None, r"\boxed{\,\;\!\qquad\hspace{1em}~}", False),  # more spacing
+    (BOXED, None, r"\boxed{{}}", False),  # an empty group
+    (BOXED, None, r"\boxed{\text{ }\mathrm{}}", False),  # wrappers around nothing
+    (BOXED, None, r"\boxed{\color{red}}", False),  # a colour name shows nothing
+    (BOXED, None, r"\boxed{\text{4}}", True),  # a wrapper around an answer is fine
+    (BOXED, None, r"\boxed{\pi}", True),  # a symbol command is visible
+    (BOXED, None, r"\boxed{x\quad y}", True),  # spacing between visible parts
+    (BOXED, None, r"\boxed{\phantom{1}2}", True),  # a phantom next to an answer
+    (BOXED, None, "<think>\u200b\u200b</think>\\boxed{4}", False),  # zero-width thought
+    (BOXED, None, "<think>\u2800\u00ad</think>\\boxed{4}", False),  # Braille blank, soft hyphen
+    (BOXED, None, r"<think>{}</think>\boxed{4}", False),  # braces only
+    (BOXED, None, r"<think>\phantom{2+2=4}</think>\boxed{4}", False),  # reasoning in a phantom
+    (BOXED, None, r"<think>\quad $ $</think>\boxed{4}", False),  # spacing and empty math
+    (BOXED, None, r"<think>&nbsp;&#8203;&zwnj;</think>\boxed{4}", False),  # HTML entities of blanks
+    (BOXED, None, r"<think><!-- 2+2=4 --></think>\boxed{4}", False),  # an HTML comment shows nothing
+    (BOXED, None, r"\boxed{&nbsp;}", False),
+    (BOXED, None, r"<think>a &lt; b</think>\boxed{4}", True),  # a visible entity
+    (R1, None, "<think>add</think><answer>\u200b</answer>", False),  # zero-width tag answer
+    (R1, None, r"<think>add</think><answer>\phantom{4}</answer>", False),  # phantom tag answer
+    (R1, None, r"<think>add</think><answer>\boxed{\quad}</answer>", False),  # blank box in the tag
+    # --- every box-like command is an answer (issue 15, class 11) ------------------------------------
+    (BOXED, None, r"\boxed{4} or \framebox{5}", False),  # a second answer in \framebox
+    (BOXED, None, r"\boxed{4} \framebox[2cm][c]{5}", False),  # ... with options
+    (BOXED, None, r"\boxed{4} \colorbox{yellow}{5}", False),  # a highlighted second answer
+    (BOXED, None, r"\fcolorbox{red}{white}{5} \boxed{4}", False),
+    (BOXED, None, r"\boxed{4} \ovalbox{5}", False),  # fancybox
+    (BOXED, None, r"\boxed{4} \enclose{box}{5}", False),  # MathJax
+    (BOXED, None, r"\boxed{4} \bbox[border:1px solid]{5}", False),  # MathJax
+    (BOXED, None, r"\boxed{4} \tcbox{5}", False),  # tcolorbox
+    (BOXED, None, r"\boxed{4} \begin{framed}5\end{framed}", False),  # a framed environment
+    (BOXED, None, r"\begin{tcolorbox}5\end{tcolorbox} \boxed{4}", False),  # tcolorbox
+    (BOXED, None, r"\boxed{4} \Aboxed{x &= 5}", False),  # mathtools' aligned box
+    (BOXED, None, r"\begin{framed}4\end{framed}", True),  # one answer, framed
+    (R1, None, r"<think>a</think> \begin{framed}5\end{framed} <answer>4</answer>", False),
+    (BOXED, None, r"\framebox{4}", True),  # one answer, in another kind of box
+    (BOXED, None, r"\colorbox{yellow}{4}", True),
+    (BOXED, None, r"\colorbox{yellow}{\quad}", False),  # a highlighted blank
+    (BOXED, None, r"\boxed{4} with \fboxsep set", True),  # \fboxsep is a length, not a box
+    (R1, None, r"<think>a</think> \framebox{5} <answer>4</answer>", False),  # box outside the tag
     # --- think forbidden ----------------------------------------------------------------------------
     (NO_THINK, None, r"\boxed{4}", True),  # plain answer
     (NO_THINK, None, r"<think>a</think>\boxed{4}", False),  # thinking is not wanted here
@@ -125,9 +184,14 @@ def test_boxed_contents_marks_malformed_boxes():
 
 @pytest.mark.parametrize("completion,expected", [
     ("\\boxed{" * 200_000, False),  # every box unclosed: must not rescan the text per box
-    ("<think>" + "{" * 500_000 + "</think>" + "\\boxed{x}", True),  # braces only while thinking
+    ("<think>a" + "{" * 500_000 + "</think>" + "\\boxed{x}", True),  # braces only while thinking
+    ("<think>" + "{}" * 250_000 + "</think>" + "\\boxed{x}", False),  # ...and nothing visible
     ("\\boxed{x}" + "{" * 500_000, True),  # a megabyte of unclosed braces after the answer
     ("<think>" * 100_000, False),  # a flood of tags
+    (("<" + " " * 63) * 15_000 + "\\boxed{x}", True),  # brackets and spaces: almost a tag, each
+    (("<think" + " " * 100 + "x") * 9_000 + "\\boxed{x}", True),  # a tag name, never closed
+    ("<think>" + "\\phantom{" * 100_000 + "</think>\\boxed{x}", False),  # unclosed phantoms
+    ("\\colorbox{" * 150_000, False),  # box commands without content
 ])
 def test_hostile_completions_stay_linear(completion, expected):
     start = time.perf_counter()

@@ -5,7 +5,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections import Counter
 from typing import Any
 
@@ -92,15 +91,11 @@ def _console() -> Any:
 
 
 def _write_json_atomic(path: str, data: Any) -> None:
-    """Write JSON through a temp file in the same folder, renamed at the end."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".rewardkit-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write JSON atomically; ``-`` and special files such as /dev/stdout are written through."""
+    from rewardkit.core.atomic import atomic_write
+
+    def dump(fh: Any) -> None:
+        json.dump(data, fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
+
+    atomic_write(path, dump)

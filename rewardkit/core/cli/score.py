@@ -26,7 +26,8 @@ exit codes: 0 scored; 1 a reward failed under --strict; 2 bad input (the message
                        help="reward spec, e.g. 'math:1+format:0.2', or a YAML/JSON spec file")
         p.add_argument("--input", required=True, metavar="IN.jsonl", help="rows to score ('-' for stdin)")
         p.add_argument("--output", metavar="OUT.jsonl",
-                       help="where to write scored rows (atomically); stdout when omitted")
+                       help="where to write scored rows (atomically; '-', /dev/stdout, FIFOs and "
+                            "other special files are written through); stdout when omitted")
         p.add_argument("--aggregate", choices=AGGREGATES, default=None,
                        help="how to combine components (default: the spec's, i.e. 'sum')")
         p.add_argument("--strict", action="store_true",

@@ -3,7 +3,8 @@
 Markers, strongest first:
 
 0. every ``<answer>...</answer>`` tag (DeepSeek-R1 style; a box or phrase inside it is read);
-1. every ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept) and every GSM8K ``#### N`` line:
+1. every ``\\boxed{...}`` / ``\\fbox{...}`` or other box (:mod:`rewardkit.verifiers.boxes`; nested
+   braces kept) and every GSM8K ``#### N`` line:
    all of them are returned, because a completion that gives two different final answers is
    hedging and the verifier requires every one of them to be right;
 2. else the last "final answer is ..." / "the answer is ..." / "Answer: ..." phrase;
@@ -12,16 +13,21 @@ Markers, strongest first:
 
 Thinking is never final: when the completion closes a ``<think>`` block only the text after the
 last ``</think>`` is searched, and a ``<think>`` that is never closed (a truncated completion) hides
-everything after it.
+everything after it. Tags in any spelling count (``<THINK>``, ``<think >``), and a block the chat
+template opened hides a completion that never closes it: :func:`rewardkit.verifiers.tags.final_text`,
+the same reading the ``format`` reward uses.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from rewardkit.verifiers.boxes import BOX_OPEN, environment_contents
+from rewardkit.verifiers.tags import final_text
+
 __all__ = ["Extraction", "extract_answer", "boxed_contents"]
 
-_BOX = re.compile(r"\\(?:boxed|fbox)\s*\{")
+_BOX = BOX_OPEN  # \boxed, \fbox, \framebox, \colorbox, ...: every box shows an answer
 _BRACE = re.compile(r"(?<!\\)[{}]")
 _GSM8K = re.compile(r"####[ \t]*([^\n]*)")
 _PHRASE = re.compile(
@@ -31,7 +37,6 @@ _PHRASE = re.compile(
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?")
 _SENTENCE_END = re.compile(
     r"\.(?=\s|$)|[,;]\s+(?=(?:since|because|as|which|so|but|given|where)\b)|\s+(?:because|since)\s")
-_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _MAX_CANDIDATES = 64
 
 
@@ -142,15 +147,29 @@ def _distinct(items: list[str]) -> tuple[str, ...]:
 
 
 def _markers(text: str) -> tuple[tuple[str, ...], str]:
-    boxes = boxed_contents(text) if ("boxed" in text or "fbox" in text) else []
+    boxes = boxed_contents(text) + environment_contents(text) if "\\" in text else []
     marks = _GSM8K.findall(text) if "####" in text else []
     found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
 
 
+def _answer_tags(text: str) -> list[str]:
+    """Contents of every ``<answer>...</answer>``, in one pass (a non-greedy regex rescans the
+    rest of the text from every unclosed ``<answer>``: quadratic on a flood of them)."""
+    out: list[str] = []
+    pos = 0
+    while (start := text.find("<answer>", pos)) >= 0:
+        end = text.find("</answer>", start + 8)
+        if end < 0:
+            break
+        out.append(text[start + 8:end])
+        pos = end + 9
+    return out
+
+
 def _extract(text: str, last_number_fallback: bool) -> Extraction:
     if "<answer>" in text:
-        tags = _ANSWER_TAG.findall(text)
+        tags = _answer_tags(text)
         if tags:  # each <answer> holds one final answer, boxed or not
             found = [a for t in tags for a in (_markers(t)[0] or (_phrase_answer(t) or t,))]
             return Extraction(_distinct(found), "tag")
@@ -169,12 +188,15 @@ def _extract(text: str, last_number_fallback: bool) -> Extraction:
     return Extraction((), "none")
 
 
-def extract_answer(text: str, last_number_fallback: bool = False) -> Extraction:
+def extract_answer(text: str, last_number_fallback: bool = False,
+                   think_opened: bool | None = None) -> Extraction:
     """Extract the final answer(s) of a completion.
 
     Args:
         text: the completion text.
         last_number_fallback: with no explicit marker, take the last number in the text.
+        think_opened: the chat template already opened ``<think>`` (then a completion that never
+            closes it has no final answer); None: unknown, the completion decides.
 
     Returns:
         An :class:`Extraction`; ``answers`` is empty when no final answer was found.
@@ -189,9 +211,7 @@ def extract_answer(text: str, last_number_fallback: bool = False) -> Extraction:
     'none'
     >>> extract_answer("There are 3 cats and 4 dogs.", last_number_fallback=True).answer
     '4'
+    >>> extract_answer(r"<THINK>maybe \\boxed{3}").method, extract_answer("so 3", True, True).method
+    ('none', 'none')
     """
-    if "</think>" in text:  # only what follows the thinking is final
-        text = text.rsplit("</think>", 1)[1]
-    elif "<think>" in text:  # thinking that never finished gave no final answer
-        text = text.rsplit("<think>", 1)[0]
-    return _extract(text, last_number_fallback)
+    return _extract(final_text(text, think_opened), last_number_fallback)

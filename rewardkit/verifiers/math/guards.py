@@ -4,6 +4,9 @@ Hedging (only when the gold is a single value): an answer that offers several va
 an inequality, an interval or a set gets no credit even if one of its values is right; math-verify
 alone credits some of these (``The answer is 72 or 73``).
 
+Echoes: an answer that is the question's own expression, reordered or re-spelled
+(``-4+(2+3)^2`` for "What is $(3+2)^2-4$?"), did no work (:mod:`.echo` compares the trees).
+
 Resource attacks: exponent towers (``9^{9^{9^9}}``), huge powers and factorials would make sympy
 compute for minutes or exhaust memory. They are refused outright; anything subtler is caught by
 the worker pool's timeout and memory limit.
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["hedge_reason", "resource_reason"]
+from rewardkit.verifiers.math.echo import echoes
+
+__all__ = ["hedge_reason", "resource_reason", "echo_reason"]
 
 _HEDGES = (
     (re.compile(r"\\pm|\\mp|\u00b1|\u2213"), "hedged: \u00b1 gives two values for a single answer"),
@@ -43,6 +48,17 @@ def hedge_reason(pred_plain: str) -> str | None:
     for pattern, reason in _HEDGES:
         if pattern.search(pred_plain):
             return reason
+    return None
+
+
+def echo_reason(pred_text: str, gold_text: str, question: str) -> str | None:
+    """Why a prediction restates an expression of the question (see :mod:`.echo`), or None.
+
+    >>> echo_reason("-4+(2+3)^2", "21", "What is $(3+2)^2 - 4$?")
+    'restates an expression from the question'
+    """
+    if echoes(pred_text, question, gold_text):
+        return "restates an expression from the question"
     return None
 
 

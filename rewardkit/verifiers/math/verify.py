@@ -25,13 +25,14 @@ from typing import Any, Sequence
 from rewardkit.core.reward import prompt_text
 from rewardkit.verifiers.math.config import MathConfig
 from rewardkit.verifiers.math.extract import Extraction, extract_answer
-from rewardkit.verifiers.math.guards import hedge_reason, resource_reason
+from rewardkit.verifiers.math.guards import echo_reason, hedge_reason, resource_reason
 from rewardkit.verifiers.math.evaluate import compare, evaluate
 from rewardkit.verifiers.math.normalize import (Gold, as_column, canonical, has_degrees,
                                                 latex_clean, plain, prepare_gold, read_letter,
                                                 read_number, read_word)
 from rewardkit.verifiers.math.numbers import numbers_equal, parse_number
 from rewardkit.verifiers.pool import Outcome, TimeoutPool
+from rewardkit.verifiers.tags import prompt_opens_think
 from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["verify_math", "verify_math_batch", "shared_pool"]
@@ -94,7 +95,7 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
     p = plain(text, cleaned=True)
     if gold.single and (why := hedge_reason(p)):
         return _Check(False, why, "guard")
-    if question and _echoes(text, gold, question):
+    if question and (_echoes(text, gold, question) or echo_reason(text, gold.text, question)):
         return _Check(False, "restates an expression from the question", "guard")
     if gold.letter:
         letter = read_letter(p)
@@ -129,7 +130,7 @@ def _echoes(text: str, gold: Gold, question: str) -> bool:
     if len(text) < 6 or not _OPERATION.search(text.lstrip("-")):
         return False
     canon = canonical(text, cleaned=True)
-    return len(canon) >= 6 and canon != gold.canon and canon in question
+    return len(canon) >= 6 and canon != gold.canon and canon in _question(question)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,13 +142,14 @@ def _plan(gold: Any, completion: str, config: MathConfig, prompt: Any = None) ->
     if gold is None:
         raise ValueError("the gold answer is None (a reward scores such rows as not applicable)")
     started = time.perf_counter()
-    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback))
+    case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback,
+                                                         prompt_opens_think(prompt)))
     answers = case.extraction.answers
     if len(answers) > _MAX_DISTINCT:
         count = f"{len(answers)}" if len(answers) <= 64 else "over 64"
         case.checks = [_Check(False, f"hedged: {count} different final answers", "guard")]
     else:
-        question = _question(prompt_text(prompt)) if prompt is not None else None
+        question = prompt_text(prompt) if prompt is not None else None
         case.checks = [_judge(case.gold, a, config, question) for a in answers]
     case.elapsed = time.perf_counter() - started
     return case
