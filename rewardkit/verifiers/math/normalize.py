@@ -90,7 +90,7 @@ def unicode_math(s: str) -> str:
     and signs; invisible characters (zero-width space, soft hyphen) are deleted.
 
     >>> unicode_math("x\u00b2 \u2264 \u221a2\u03c0"), unicode_math("\uff11\uff12")
-    ('x^{2} \\\\leq \\\\sqrt{2}\\\\pi ', '12')
+    ('x^{2} \\\\leq  \\\\sqrt{2}\\\\pi ', '12')
     """
     if s.isascii():
         return s
