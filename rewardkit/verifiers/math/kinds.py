@@ -230,8 +230,11 @@ def compare_kind(kind: str, gold_p: str, p: str, digits: int = 6) -> Decision:
     if kind == "labelled":
         return _compare_labelled(read_items(gold_p) or [], p, digits)
     if kind == "solutions":
-        return compare_solutions(_values(read_items(gold_p) or []), _values(answer_items(p)),
-                                 digits)
+        gold, pred = _values(read_items(gold_p) or []), answer_items(p)
+        labels = [label for label, _ in pred]
+        if all(labels) and len(set(labels)) == len(labels) == len(gold):
+            return compare_ordered(gold, _values(pred), digits, "labelled values")  # gold order
+        return compare_solutions(gold, _values(pred), digits)
     if kind == "real_set":
         pred = read_real_set(p)
         if pred is None:

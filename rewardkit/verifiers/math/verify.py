@@ -126,15 +126,17 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
         if decision is not None and (decision.correct is not None or decision.jobs):
             return _decided(decision, "angle", p)
     if gold.number is not None:
-        if (number := read_number(p)) is not None:
-            return _Check(numbers_equal(gold.number, number, config.decimal_digits), "",
-                          "number", answer=p)
-        if not any(ch.isdigit() for ch in p):
-            return _Check(False, "no number in the answer", "number", answer=p)
-        if gold.number.places and not degrees:
+        number = read_number(p)
+        if number is not None and numbers_equal(gold.number, number, config.decimal_digits):
+            return _Check(True, "", "number", answer=p)
+        if gold.number.places and not degrees:  # a rounded gold accepts an exact answer
             decision = rounded_gold_decision(gold.number.places, gold.number.value, text)
             if decision is not None:
                 return _decided(decision, "number>rounded", p)
+        if number is not None:
+            return _Check(False, "", "number", answer=p)
+        if not any(ch.isdigit() for ch in p):
+            return _Check(False, "no number in the answer", "number", answer=p)
     if gold.word is not None:
         return _Check(read_word(p) == gold.word, "", "word", answer=p)
     if why := resource_reason(text, gold.text):
