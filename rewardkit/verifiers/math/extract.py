@@ -33,6 +33,7 @@ _SENTENCE_END = re.compile(
     r"\.(?=\s|$)|[,;]\s+(?=(?:since|because|as|which|so|but|given|where)\b)|\s+(?:because|since)\s")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL)
 _MAX_CANDIDATES = 64
+_MAX_SENTENCE = 2000
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ def _distinct(items: list[str]) -> tuple[str, ...]:
 
 def _markers(text: str) -> tuple[tuple[str, ...], str]:
     boxes = boxed_contents(text) if ("boxed" in text or "fbox" in text) else []
-    boxes = [expression_of(b) if ("$" in b or "\\(" in b) else b for b in boxes]
+    boxes = [expression_of(b) if len(b) <= _MAX_SENTENCE and ("$" in b or "\\(" in b) else b
+             for b in boxes]  # "\boxed{Therefore $x \geq 5$.}": the math in it
     marks = _GSM8K.findall(text) if "####" in text else []
     found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
