@@ -2,7 +2,7 @@ r"""Classify a gold answer by kind, and compare an answer with it by that kind.
 
 Kinds: ``letter``, ``word``, ``number``, ``angle``, ``expression`` (single values);
 ``tuple`` (ordered), ``solutions`` (unordered: a set, a list, ``\pm``, "x=1 or x=-2"),
-``labelled`` (``a=2, b=3``), ``real_set`` (intervals, unions, inequalities, set-builder
+``labelled`` (``a=2, b=3``), ``base`` (``204_5``: digits and base must match), ``real_set`` (intervals, unions, inequalities, set-builder
 notation, ``\neq``), ``function`` (``f(n) = 2n+1``, compared after renaming its variable) and
 ``equation`` (one free variable, renamed consistently); ``relation`` and ``matrix`` go to
 sympy whole.
@@ -27,7 +27,7 @@ __all__ = ["Decision", "classify", "compare_kind", "SINGLE_KINDS", "angle_decisi
            "rounded_gold_decision"]
 
 SINGLE_KINDS = frozenset({"letter", "word", "number", "angle", "expression", "function",
-                          "equation"})
+                          "equation", "base"})
 _SET_SIGNS = re.compile(r"\\(?:cup|cap|infty|in|mid|mathbb|emptyset|varnothing)(?![a-zA-Z])|"
                         r"\\(?:le|ge|leq|geq|lt|gt|neq|ne|leqslant|geqslant)(?![a-zA-Z])|[<>]")
 _PM = re.compile(r"\\pm(?![a-zA-Z])")
@@ -59,10 +59,37 @@ def _closes_at_end(s: str) -> bool:
     return False
 
 
+_BASE = re.compile(r"([0-9A-Za-z]+)(?:\s*_\s*\{?\s*(\d{1,2})\s*\}?|\s*\\text\{\s*base\s*(\d{1,2})\s*\})?")
+
+
+def base_number(p: str) -> tuple[str, int | None] | None:
+    """``204_5`` as ``('204', 5)``, ``52`` as ``('52', None)``; None for anything else."""
+    m = _BASE.fullmatch(p.strip())
+    if m is None:
+        return None
+    base = m.group(2) or m.group(3)
+    return m.group(1).lstrip("0").upper() or "0", int(base) if base else None
+
+
+def compare_base(gold_p: str, p: str) -> Decision:
+    """A number written in another base: the same digits, in the gold's base (or no base)."""
+    gold, pred = base_number(gold_p), base_number(p)
+    if pred is None:
+        return Decision(False, "wrong: not a number in the gold's base")
+    if pred[1] not in (None, gold[1]):
+        return Decision(False, f"wrong: base {pred[1]} for a base-{gold[1]} gold")
+    if pred[0] != gold[0]:
+        return Decision(False, "wrong: different digits")
+    return Decision(True, f"correct: the same digits in base {gold[1]}")
+
+
 def classify(text: str, p: str, number: Any, raw: str) -> str:
     """The kind of a cleaned gold (``text``: latex_clean form, ``p``: plain form)."""
     if number is not None:
         return "number"
+    if (base := base_number(p)) is not None and base[1] is not None and 2 <= base[1] <= 36 \
+            and all(int(d, 36) < base[1] for d in base[0]):
+        return "base"
     if "circ" in raw or "\u00b0" in raw or "degree" in raw:
         return "angle"
     if "\\begin" in text:
@@ -244,6 +271,8 @@ def compare_kind(kind: str, gold_p: str, p: str, digits: int = 6) -> Decision:
         return _compare_function(gold_p, p)
     if kind == "equation":
         return _compare_equation(gold_p, p)
+    if kind == "base":
+        return compare_base(gold_p, p)
     raise ValueError(f"not a structured kind: {kind}")
 
 

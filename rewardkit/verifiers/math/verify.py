@@ -153,7 +153,8 @@ def _judge(gold: Gold, answer: str, config: MathConfig, question: str | None) ->
 
 _PLAIN_NUMBER = re.compile(r"-?\d{1,30}(?:\.\d{1,30})?")
 _OPERATION = re.compile(r"[-+*/^!]|\\(?:frac|sqrt|cdot|times|div|binom)(?![a-zA-Z])")
-_STRUCTURED = frozenset({"tuple", "solutions", "labelled", "real_set", "function", "equation"})
+_STRUCTURED = frozenset({"tuple", "solutions", "labelled", "real_set", "function", "equation",
+                         "base"})
 _VALUE_KINDS = frozenset({"number", "expression"})
 _CHAIN = re.compile(r"(?<![<>\\!])=|\\approx(?![a-zA-Z])")
 _LIST = re.compile(r"[,;]|\bor\b|\band\b|\\pm|\\mp")
