@@ -7,9 +7,11 @@ a :class:`~rewardkit.verifiers.pool.TimeoutPool` of worker processes, one batche
 call of :func:`verify_math_batch`, each comparison with its own wall-clock timeout.
 
 Gold first, prediction second. The gold is trusted: it is cleaned but never checked for hedging,
-it decides the kind of comparison (number, letter, word, expression), and an equation gold
-``x=5`` accepts ``5`` while a number gold ``5`` also accepts ``x=5``. The prediction must give a
-single final answer when the gold is a single value.
+and its kind (:mod:`.kinds`: number, letter, word, expression, tuple, solutions, labelled values,
+set of reals, function, equation, base, ...) decides the comparison; an equation gold ``x=5``
+accepts ``5`` while a number gold ``5`` also accepts ``x=5``. The prediction must give a single
+final answer when the gold is a single value; for a gold with several values the boxes of an
+answer together are one answer. See docs/math.md.
 """
 from __future__ import annotations
 
@@ -303,8 +305,10 @@ def verify_math(gold: Any, completion: str, config: MathConfig | None = None, *,
         pool: the worker pool for the sympy comparisons (default: a shared one).
 
     Returns:
-        A :class:`Verdict`; ``details`` holds ``extracted``, ``method``, ``reason`` and ``path``
-        (``number``, ``letter``, ``word``, ``string``, ``guard`` or ``sympy``).
+        A :class:`Verdict`; ``details`` holds ``extracted``, ``method``, ``kind`` (the gold's),
+        ``reason`` and ``path``: the step that decided (``extract``, ``guard``, ``number``,
+        ``letter``, ``word``, ``string``, ``evaluate``, ``angle``, a structured kind such as
+        ``real_set`` or ``tuple``, with ``>sympy`` when a worker decided, or ``sympy``).
 
     >>> verify_math("72", "She sold 48 + 24 = 72 clips.\\n#### 72").correct
     True
