@@ -199,6 +199,12 @@ def _markers(text: str) -> tuple[tuple[str, ...], str]:
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
 
 
+def _looks_like_an_answer(phrase: str) -> bool:
+    """A statement after the boxes replaces them only when it states something mathematical
+    ("the answer is consistent with the check" does not)."""
+    return any(ch.isdigit() for ch in phrase) or "\\" in phrase or len(phrase.split()) <= 2
+
+
 def _last_marker(text: str) -> int:
     """Where the last box or ``####`` marker starts."""
     return max(text.rfind("\\boxed"), text.rfind("\\fbox"), text.rfind("####"))
@@ -214,7 +220,7 @@ def _extract(text: str, last_number_fallback: bool) -> Extraction:
     last = _last_phrase(text)
     if found and last is not None and last.start() > _last_marker(text):
         phrase = _phrase_answer(text, last)  # the final-answer statement that comes last wins
-        if phrase:
+        if phrase and _looks_like_an_answer(phrase):
             return Extraction((" ".join(phrase.split()),), "phrase")
     if found:
         return Extraction(found, method)
