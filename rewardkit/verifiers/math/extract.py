@@ -192,8 +192,8 @@ def _distinct(items: list[str]) -> tuple[str, ...]:
 
 def _markers(text: str) -> tuple[tuple[str, ...], str]:
     boxes = boxed_contents(text) if ("boxed" in text or "fbox" in text) else []
-    boxes = [expression_of(b) if len(b) <= _MAX_SENTENCE and ("$" in b or "\\(" in b) else b
-             for b in boxes]  # "\boxed{Therefore $x \geq 5$.}": the math in it
+    boxes = [expression_of(b) if len(b) <= _MAX_SENTENCE else b
+             for b in boxes]  # "\boxed{Therefore $x \geq 5$ is the solution.}": the math in it
     marks = _GSM8K.findall(text) if "####" in text else []
     found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"

@@ -34,6 +34,7 @@ _UNICODE = str.maketrans({
     # invisible characters are deleted: \boxed{12\u200b3} shows 123, not 12
     "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
     "\u00ad": None, "\u2061": None, "\u2062": None, "\u2063": None, "\u2064": None})
+_CURRENCY = str.maketrans({"\u20ac": "", "\u00a3": "", "\u00a5": ""})  # euro, pound, yen
 _SUPERSCRIPT = str.maketrans({"\u2070": "0", "\u00b9": "1", "\u00b2": "2", "\u00b3": "3",
                               "\u2074": "4", "\u2075": "5", "\u2076": "6", "\u2077": "7",
                               "\u2078": "8", "\u2079": "9", "\u207b": "-", "\u207a": "+"})
@@ -134,6 +135,7 @@ def latex_clean(s: str) -> str:
     s = _SPACES.sub(" ", s)
     s = _DEGREES.sub("", s)
     s = s.replace("\\$", "").replace("$", "").replace("\\%", "%")
+    s = s.translate(_CURRENCY) if not s.isascii() else s
     s = _MATHRM_LETTER.sub(r"\1", s)
     for ascii_relation, relation in _ASCII_RELATIONS:
         s = s.replace(ascii_relation, relation)
