@@ -192,10 +192,11 @@ def _distinct(items: list[str]) -> tuple[str, ...]:
 
 def _markers(text: str) -> tuple[tuple[str, ...], str]:
     boxes = boxed_contents(text) if ("boxed" in text or "fbox" in text) else []
-    boxes = [expression_of(b) if len(b) <= _MAX_SENTENCE else b
-             for b in boxes]  # "\boxed{Therefore $x \geq 5$ is the solution.}": the math in it
     marks = _GSM8K.findall(text) if "####" in text else []
     found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
+    if any(len(b) <= _MAX_SENTENCE and _PROSE.search(b) for b in found):
+        # "\boxed{Therefore $x \geq 5$ is the solution.}": the expression it states
+        found = _distinct([expression_of(b) if len(b) <= _MAX_SENTENCE else b for b in found])
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
 
 
