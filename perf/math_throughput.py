@@ -26,7 +26,10 @@ caches (rewardkit's gold and prompt caches and workers, sympy's and math-verify'
 row parses each gold once for math-verify too, to show how much of the ratio is gold caching.
 
 Agreement: both tools score the labelled corpus tests/verifiers/data/math_corpus.yaml (gold first,
-prediction second); the script prints each tool's accuracy against the labels. math-verify runs
+prediction second); the script prints each tool's accuracy against the labels. The third figure is
+the same on the structured-answer corpus math_corpus_structured.yaml (tuples, solution sets,
+intervals and inequalities, labelled values, functions, angles, several boxes, rounded golds, ...),
+side by side in the same run. math-verify runs
 there with its default 5 s timeouts (1 s with ``--quick``: only the resource-attack cases hit them,
 and those are labelled "no credit" either way).
 """
@@ -43,6 +46,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "verifiers" / "data" / "math_corpus.yaml"
+STRUCTURED = REPO / "tests" / "verifiers" / "data" / "math_corpus_structured.yaml"
 _ANNOTATION = re.compile(r"<<[^>]*>>")
 
 
@@ -157,12 +161,12 @@ def run_math_verify(cases, cache_gold: bool = False) -> tuple[float, list[bool]]
 
 
 # --- corpus agreement -----------------------------------------------------------------------------
-def corpus_accuracy(peer_timeout: int = 5) -> dict:
+def corpus_accuracy(peer_timeout: int = 5, path: Path = CORPUS) -> dict:
     import yaml
     from math_verify import parse, verify
 
     from rewardkit.verifiers.math import MathConfig, verify_math_batch
-    corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+    corpus = yaml.safe_load(path.read_text(encoding="utf-8"))
     ours = []
     for case in corpus:
         ours.append(verify_math_batch([case["gold"]], [case["pred"]],
@@ -241,15 +245,22 @@ def main(argv: list[str] | None = None) -> int:
           f"its timeouts {1 if args.quick else 5}s)")
     for key, count in acc["errors"].items():
         print(f"  wrong: {key}: {count}")
+    st = corpus_accuracy(1 if args.quick else 5, STRUCTURED)
+    print(f"\n(c) structured answers ({st['n']} cases): rewardkit {st['rewardkit']:.1%}, "
+          f"math-verify {st['math-verify']:.1%}")
+    for key, count in st["errors"].items():
+        print(f"  wrong: {key}: {count}")
 
     one = workers[0]
     ratio_a, ratio_b = a["rewardkit"][one] / a["peer"], b["rewardkit"][one] / b["peer"]
     print(f"\nratio rewardkit/math-verify, {one} worker: (a) GSM8K {ratio_a:.1f}x (target 10x), "
-          f"(b) MATH-500 {ratio_b:.1f}x (target 3x)")
+          f"(b) MATH-500 {ratio_b:.1f}x (target 3x); (c) structured accuracy "
+          f"{st['rewardkit']:.1%} vs {st['math-verify']:.1%}")
     for w in workers[1:]:
         print(f"ratio with {w} workers: (a) {a['rewardkit'][w] / a['peer']:.1f}x, "
               f"(b) {b['rewardkit'][w] / b['peer']:.1f}x")
-    met = ratio_a >= 10 and ratio_b >= 3 and acc["rewardkit"] >= acc["math-verify"]
+    met = (ratio_a >= 10 and ratio_b >= 3 and acc["rewardkit"] >= acc["math-verify"]
+           and st["rewardkit"] >= st["math-verify"])
     result = {"name": "math_throughput", "rewardkit": round(a["rewardkit"][one], 1),
               "peer": round(a["peer"], 1),
               "peer_name": "math-verify verify(parse(gold), parse(pred))",
@@ -260,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
                                           "target": 3.0, "n": b["n"]},
               "corpus_accuracy": {"rewardkit": round(acc["rewardkit"], 4),
                                   "math-verify": round(acc["math-verify"], 4), "n": acc["n"]},
+              "structured_accuracy": {"rewardkit": round(st["rewardkit"], 4),
+                                      "math-verify": round(st["math-verify"], 4), "n": st["n"]},
               "all_targets_met": met,
               "note": "ratio is GSM8K (a); MATH-500 (b) in math500; one worker process"}
     print("RESULT " + json.dumps(result))

@@ -1,4 +1,5 @@
-"""The labelled regression corpus (tests/verifiers/data/math_corpus.yaml), one test per case.
+"""The labelled regression corpora (tests/verifiers/data/math_corpus.yaml and the structured-answer
+corpus math_corpus_structured.yaml), one test per case.
 
 Each case says its category and why it gets (or does not get) credit. Cases marked ``known`` are
 documented limitations: the verifier is expected to get them wrong (strict xfail), so fixing one
@@ -15,7 +16,9 @@ import yaml
 from rewardkit.verifiers.math import MathConfig, verify_math, verify_math_batch
 
 CORPUS_PATH = Path(__file__).parent / "data" / "math_corpus.yaml"
-CORPUS = yaml.safe_load(CORPUS_PATH.read_text(encoding="utf-8"))
+STRUCTURED_PATH = Path(__file__).parent / "data" / "math_corpus_structured.yaml"
+STRUCTURED = yaml.safe_load(STRUCTURED_PATH.read_text(encoding="utf-8"))
+CORPUS = yaml.safe_load(CORPUS_PATH.read_text(encoding="utf-8")) + STRUCTURED
 
 
 def _param(i: int, case: dict) -> pytest.param:
@@ -46,6 +49,17 @@ def test_corpus_is_big_and_balanced():
         assert set(case) <= {"cat", "gold", "pred", "credit", "why", "options", "known",
                              "prompt"}, case
         assert isinstance(case["credit"], bool) and case["why"], case
+
+
+def test_structured_corpus_covers_every_class():
+    """At least 15 cases per class, and near misses (no credit) in every class."""
+    by_class: dict[str, list[bool]] = {}
+    for case in STRUCTURED:
+        by_class.setdefault(case["cat"], []).append(case["credit"])
+    assert len(STRUCTURED) >= 250 and len(by_class) >= 14
+    for cat, credits in by_class.items():
+        assert len(credits) >= 15, cat
+        assert 0.25 <= credits.count(False) / len(credits) <= 0.75, cat
 
 
 @pytest.mark.parametrize("i", [_param(i, c) for i, c in enumerate(CORPUS)])

@@ -28,6 +28,17 @@ EXTRACT = [
     ("the answer is $12 per hour", False, ("$12 per hour",), "phrase"),  # lone currency $
     (r"The answer is \boxed{4", False, (), "none"),  # phrase holding a broken box
     ("it is 3 or 4", False, (), "none"),  # no marker
+    (r"\boxed{200} then \boxed{255}. Final Answer: The final answer is $10,455$.", False,
+     ("10,455",), "phrase"),  # the final-answer statement after the boxes wins
+    (r"\boxed{18}. Check: the answer is consistent with the data.", False, ("18",),
+     "boxed"),  # a later statement with no mathematics does not replace the box
+    ("Final Answer: Jane started growing Sphere 3 hours ago.", False, ("3 hours ago",),
+     "phrase"),  # the expression a sentence introduces: from its one number on
+    ("Final Answer: The largest $n$ is 34.", False, ("34",), "phrase"),  # what follows "is"
+    ("Final Answer: Bob needs 5 more coins than Alice, who has 7.", False,
+     ("Bob needs 5 more coins than Alice, who has 7",), "phrase"),  # two numbers: kept whole
+    (r"\boxed{Therefore $x \geq 5$ is the solution.}", False, (r"x \geq 5",),
+     "boxed"),  # the math inside a box that holds a sentence
     ("it is 3 or 4", True, ("4",), "last_number"),  # fallback: last number only
     ("total 1,250.5 units.", True, ("1,250.5",), "last_number"),  # commas and decimals
     (r"<think>\boxed{1}</think> so \boxed{2}", False, ("2",), "boxed"),  # after </think> wins

@@ -69,7 +69,9 @@ def test_decimal_digits_option():
 
 
 UNITS = [
-    ("864 inches^2", F(864)), ("18 dollars", F(18)), ("7 dozen", F(7)), ("x = -3", F(-3)),
+    ("864 inches^2", F(864)), ("18 dollars", F(18)), ("7 dozen", F(84)),  # a multiplier word scales, never strips
+    ("x = -3", F(-3)),
+    ("12 grams", F(12)), ("5 apples", F(5)), ("3 hundred", F(300)),
     ("60 percent", F(60)), ("1.45 million", F(1450000)), ("2 billion", F(2 * 10**9)),
     ("5 m", None),  # a one-letter tail may be a variable: not a unit
     ("3 or 4", None), ("3 to 4", None), ("2 pi", None), ("5 i", None),  # not units

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("rewardkit.core.cli.bench:Bench", "evaluate models or completions on benchmark suites"),
     "probe": ("rewardkit.core.cli.probe:Probe", "run reward-hacking probes against a reward spec"),
     "prm": ("rewardkit.core.cli.prm:PRM", "train, label data for, and evaluate process reward models"),
+    "explain": ("rewardkit.core.cli.explain:Explain", "show each step of the math verifier on one gold/answer pair"),
 }
 
 EPILOG = """examples:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from typing import Any
 
 __all__ = ["equivalent", "warm_up"]
@@ -57,7 +58,10 @@ def equivalent(gold: str, pred: str) -> bool:
     """
     from math_verify import verify
     golds, preds = _parse_gold(gold), _parse(pred)
-    if not golds or not preds:
+    if not golds:
+        raise GoldUnreadable(f"gold could not be read: {gold[:80]!r}")
+    _check_whole(gold, golds)
+    if not preds:
         return False
     if not verify(golds, preds, timeout_seconds=None, allow_set_relation_comp=True):
         return False
@@ -67,6 +71,24 @@ def equivalent(gold: str, pred: str) -> bool:
         return _exact_agrees(golds[0], preds[0])
     except (ArithmeticError, RecursionError, TypeError, ValueError, AttributeError):
         return False  # not provably equal: no credit
+
+
+class GoldUnreadable(ValueError):
+    """The gold answer cannot be read whole: a counted failure, never a shorter expression."""
+
+
+_UNIT_REST = re.compile(r"\\(?:text\w*|mbox|mathrm)\{[^{}]*\}|\^\{?[23]\}?|[.,;:!]")
+
+
+def _check_whole(gold: str, parsed: list[Any]) -> None:
+    """Raise :class:`GoldUnreadable` when math-verify read only a prefix of the gold (it cuts
+    at what it cannot parse: ``1 - \\frac{1}{\\mathrm{e}}`` became ``1``)."""
+    read = "".join(str(parsed[-1]).split()) if len(parsed) > 1 else ""
+    whole = "".join(gold.split())
+    if read.count("{") != read.count("}") or (
+            read != whole and whole.startswith(read) and _UNIT_REST.sub("", whole[len(read):])):
+        raise GoldUnreadable(f"gold could not be read whole: {gold[:80]!r} "
+                             f"(only {read[:80]!r})")
 
 
 def _exact_agrees(gold: Any, pred: Any) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rewardkit.verifiers.boxes import BOX_OPEN, environment_contents
+from rewardkit.verifiers.boxes import BOX_NAME, BOX_OPEN, environment_contents
 from rewardkit.verifiers.tags import final_text
 
 __all__ = ["Extraction", "extract_answer", "boxed_contents"]
@@ -38,6 +38,7 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?")
 _SENTENCE_END = re.compile(
     r"\.(?=\s|$)|[,;]\s+(?=(?:since|because|as|which|so|but|given|where)\b)|\s+(?:because|since)\s")
 _MAX_CANDIDATES = 64
+_MAX_SENTENCE = 2000
 
 
 @dataclass(frozen=True)
@@ -111,15 +112,63 @@ def _match_braces(text: str, start: int) -> dict[int, int]:
     return pairs
 
 
-def _phrase_answer(text: str) -> str | None:
+def _last_phrase(text: str) -> re.Match | None:
     last = None
     for last in _PHRASE.finditer(text):
         pass
+    return last
+
+
+def _phrase_answer(text: str, last: re.Match | None = None) -> str | None:
+    last = last or _last_phrase(text)
     if last is None:
         return None
     answer = _cut_tail(text[last.end():last.end() + 2000])
-    return None if _BOX.search(answer) else answer  # an unclosed box is no answer
+    if _BOX.search(answer):
+        return None  # an unclosed box is no answer
+    return expression_of(answer)
 
+
+_VERB = re.compile(r"\s(?:is|are|was|equals|=)\s+(?!\S*\s+(?:is|are|was|equals)\s)")
+_PROSE = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_MATH_SEGMENT = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
+_LEAD = re.compile(r"(?i)^(?:approximately|about|roughly|exactly|just|only)\s+")
+
+
+def expression_of(sentence: str) -> str:
+    """The mathematical expression a final-answer sentence introduces: what follows its last
+    "is"/"are"/"=", then its one math segment or its one number; the sentence itself when it
+    has no prose words.
+
+    >>> expression_of("The largest $n$ is 34"), expression_of("Jane started growing Sphere 3 hours ago")
+    ('34', '3 hours ago')
+    """
+    outside = _MATH_SEGMENT.sub(" ", sentence)
+    words = [w for w in _PROSE.findall(re.sub(r"\\text\w*\{[^{}]*\}", " ", outside))
+             if w.lower() not in _MATH_WORDS]
+    if not words or "$$" in sentence or _OPERATOR.search(outside):
+        return sentence
+    verbs = list(_VERB.finditer(sentence))
+    rest = _LEAD.sub("", sentence[verbs[-1].end():].strip()) if verbs else sentence
+    if verbs and not _MATH_SEGMENT.search(rest) and not _NUMBER.search(rest):
+        verbs, rest = [], sentence  # "$x \geq 5$ is the solution": the math came first
+    segments = [a or b for a, b in _MATH_SEGMENT.findall(rest)]
+    if len(segments) == 1:
+        return segments[0].strip()
+    if segments:
+        return sentence
+    numbers = list(_NUMBER.finditer(rest))
+    if len(numbers) != 1:
+        return rest if verbs else sentence
+    if rest[:numbers[0].start()].strip() in ("", "$", "\\$"):
+        return rest  # "$12 per hour": the number and its unit
+    return rest[numbers[0].start():].strip()  # "Sphere 3 hours ago": from the number on
+
+
+_MATH_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sqrt", "frac", "max",
+               "min", "gcd", "lcm", "mod", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+               "det", "inf", "infty", "infinity", "dfrac", "cdot", "times", "pmatrix"}
+_OPERATOR = re.compile(r"[+*/^=<>\\{}|]|\s-\s|\(\s*-")
 
 def _cut_tail(tail: str) -> str:
     """The answer at the start of ``tail``: a math segment, or text up to the sentence's end."""
@@ -150,6 +199,9 @@ def _markers(text: str) -> tuple[tuple[str, ...], str]:
     boxes = boxed_contents(text) + environment_contents(text) if "\\" in text else []
     marks = _GSM8K.findall(text) if "####" in text else []
     found = _distinct(boxes + marks)  # both are explicit final answers: all must agree
+    if any(len(b) <= _MAX_SENTENCE and _PROSE.search(b) for b in found):
+        # "\boxed{Therefore $x \geq 5$ is the solution.}": the expression it states
+        found = _distinct([expression_of(b) if len(b) <= _MAX_SENTENCE else b for b in found])
     return found, "boxed" if any(b.strip() for b in boxes) else "gsm8k"
 
 
@@ -167,6 +219,18 @@ def _answer_tags(text: str) -> list[str]:
     return out
 
 
+def _looks_like_an_answer(phrase: str) -> bool:
+    """A statement after the boxes replaces them only when it states something mathematical
+    ("the answer is consistent with the check" does not)."""
+    return any(ch.isdigit() for ch in phrase) or "\\" in phrase or len(phrase.split()) <= 2
+
+
+def _last_marker(text: str) -> int:
+    """Where the last box (any box-like command) or ``####`` marker starts."""
+    last_box = max((m.start() for m in BOX_NAME.finditer(text)), default=-1) if "\\" in text else -1
+    return max(last_box, text.rfind("####"))
+
+
 def _extract(text: str, last_number_fallback: bool) -> Extraction:
     if "<answer>" in text:
         tags = _answer_tags(text)
@@ -174,9 +238,14 @@ def _extract(text: str, last_number_fallback: bool) -> Extraction:
             found = [a for t in tags for a in (_markers(t)[0] or (_phrase_answer(t) or t,))]
             return Extraction(_distinct(found), "tag")
     found, method = _markers(text)
+    last = _last_phrase(text)
+    if found and last is not None and last.start() > _last_marker(text):
+        phrase = _phrase_answer(text, last)  # the final-answer statement that comes last wins
+        if phrase and _looks_like_an_answer(phrase):
+            return Extraction((" ".join(phrase.split()),), "phrase")
     if found:
         return Extraction(found, method)
-    phrase = _phrase_answer(text)
+    phrase = _phrase_answer(text, last)
     if phrase:
         return Extraction((phrase,), "phrase")
     if last_number_fallback:
