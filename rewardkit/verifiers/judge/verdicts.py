@@ -118,7 +118,7 @@ def read_verdict(reply: Reply, labels: Mapping[str, float]) -> Reading:
     """
     parsed = _parse(reply.text, labels)
     reading = _logprob_reading(reply.positions, labels)
-    if reading is None:
+    if reading is None or (parsed.error or "").startswith("ambiguous"):
         return parsed
     if parsed.label is not None and parsed.label != reading.label:
         return Reading(math.nan, None, "none", f"ambiguous judge reply: {_short(reply.text)!r}")
