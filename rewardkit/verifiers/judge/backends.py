@@ -7,6 +7,7 @@ unreachable, so a dead server costs seconds, not a hang.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -124,6 +125,13 @@ class HttpBackend:
         self._client.close()
 
 
+@functools.lru_cache(maxsize=2)
+def _load(model: str | None, device: str, dtype: str) -> tuple[Any, Any]:
+    """One loaded copy of a local judge model per process, whatever the other options."""
+    from rewardkit.models.loading import load_model_and_tokenizer
+    return load_model_and_tokenizer(model, dtype=dtype, device=device)
+
+
 def _parse_completion(text: str, url: str) -> Reply | JudgeError:
     """A Reply from a chat-completion JSON body; a JudgeError naming what is malformed."""
     try:
@@ -154,9 +162,7 @@ class LocalBackend:
     """
 
     def __init__(self, model: str, *, device: str = "auto", dtype: str = "auto", batch_size: int = 8) -> None:
-        from rewardkit.models.loading import load_model_and_tokenizer
-        name = None if model in ("", "default") else model
-        self.model, self.tokenizer = load_model_and_tokenizer(name, dtype=dtype, device=device)
+        self.model, self.tokenizer = _load(None if model in ("", "default") else model, device, dtype)
         self.batch_size = max(1, batch_size)
         self.logprobs_supported = True
         self._lock = threading.Lock()
