@@ -56,9 +56,6 @@ class JudgeOptions:
     device: str = field(default="auto", metadata={"help": "local model: auto, cpu, cuda, ..."})
 
     def __post_init__(self) -> None:
-        if not self.model:
-            raise ValueError("judge needs model=NAME (the server's model, or a local model; "
-                             "model=default is the packaged SmolLM2)")
         if self.base_url and not self.base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {self.base_url!r}")
         if self.api_key_env and not self.base_url:
@@ -87,6 +84,9 @@ def get_judge(options: JudgeOptions) -> Any:
         if options in _JUDGES:
             return _JUDGES[options]
         o = options
+        if not o.model:
+            raise UsageError("judge needs model=NAME (the server's model, or a local model; "
+                             "model=default is the packaged SmolLM2)")
         if o.base_url:
             key = None
             if o.api_key_env:
