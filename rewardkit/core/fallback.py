@@ -72,7 +72,8 @@ class FallbackReward(Reward):
         second = self.fallback.score_batch([prompts[i] for i in todo], [completions[i] for i in todo],
                                            {k: [v[i] for i in todo] for k, v in columns.items()},
                                            strict=strict) if todo else []
-        out = [Score(s.value, {**s.details, "decided_by": self.rule.name}, s.error) for s in first]
+        out = [s if s.value is None and s.error is None  # not applicable: nobody decided
+               else Score(s.value, {**s.details, "decided_by": self.rule.name}, s.error) for s in first]
         for i, s in zip(todo, second):
             details = {**first[i].details, "decided_by": self.fallback.name,
                        "rule_value": first[i].value, self.fallback.name: dict(s.details)}

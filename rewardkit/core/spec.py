@@ -72,7 +72,10 @@ def _fmt(v: Any) -> str:
     if isinstance(v, bool):
         return str(v).lower()
     s = str(v)
-    return json.dumps(s) if any(ch in s for ch in ",)(+ ") else s
+    if not any(ch in s for ch in ",)(+ "):
+        return s
+    quote = next((q for q in "\"'" if q not in s), None)  # the parser reads quotes without escapes
+    return f"{quote}{s}{quote}" if quote else json.dumps(s)
 
 
 class _Parser:
