@@ -96,7 +96,7 @@ class Judge:
         hits = sum(1 for k in keys if k in replies)
         todo = list(dict.fromkeys(k for k in keys if k not in replies))  # unique, in order
         first_req = {k: built[i][0] for i, k in reversed(list(enumerate(keys)))}
-        fresh = self.backend.complete([first_req[k] for k in todo]) if todo else []
+        fresh = self._ask([first_req[k] for k in todo]) if todo else []
         done = [(k, r) for k, r in zip(todo, fresh) if isinstance(r, Reply)]
         if self.cache is not None:
             self.cache.put_many([(k, self.model_id, self.rubric.fingerprint, r) for k, r in done])
@@ -109,6 +109,16 @@ class Judge:
                        prompt_tokens=sum(r.prompt_tokens for _, r in done),
                        completion_tokens=sum(r.completion_tokens for _, r in done))
         return verdicts
+
+    def _ask(self, requests: list[Request]) -> list[Reply | JudgeError]:
+        try:
+            replies = list(self.backend.complete(requests))
+        except Exception as exc:  # noqa: BLE001 - a broken backend fails its samples, counted
+            return [JudgeError(f"judge backend failed: {type(exc).__name__}: {exc}")] * len(requests)
+        if len(replies) != len(requests):
+            return [JudgeError(f"judge backend returned {len(replies)} replies for {len(requests)} "
+                               "requests")] * len(requests)
+        return replies
 
     def _verdict(self, reply: Reply | JudgeError, first: bool, fresh: bool, elapsed: float) -> Verdict:
         details: dict[str, Any] = {"rubric": self.rubric.name, "cached": not fresh}

@@ -177,6 +177,7 @@ def quote(text: Any) -> str:
     '72\\n[verdict line removed]'
     """
     s = "" if text is None else str(text)
+    s = s.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot travel as JSON/UTF-8
     s = _VERDICT_LINE.sub("[verdict line removed]", s)
     return s.translate(_TAG_CHARS)
 
