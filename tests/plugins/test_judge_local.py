@@ -13,7 +13,7 @@ pytest.importorskip("torch")
 
 
 def test_local_model_gives_logprob_verdicts_and_caches_them(tmp_path):
-    reward = load_reward(f"judge(model=default,rubric=equivalence,cache={tmp_path / 'c.sqlite'},batch_size=4)")
+    reward = load_reward(f"judge(model=default,rubric=equivalence,cache={tmp_path / 'c.sqlite'},batch_size=4,max_tokens=2)")
     args = (["What is 6*7?", "Capital of France?", "What is 6*7?"], ["42", "Paris", "41"],
             {"answer": ["42", "Paris", "42"]})
     first = reward.score(*args)
@@ -28,7 +28,7 @@ def test_local_model_gives_logprob_verdicts_and_caches_them(tmp_path):
 
 
 def test_parsed_verdicts_when_logprobs_are_off(tmp_path):
-    reward = load_reward("judge(model=default,logprobs=false,cache=off,max_tokens=4)")
+    reward = load_reward("judge(model=default,logprobs=false,cache=off,max_tokens=3)")
     result = reward.score(["What is 6*7?"], ["42"], {"answer": ["42"]})
     [value], [err], [details] = result.components["judge"], result.errors["judge"], result.details["judge"]
     if err is None:  # the small model replied with a clean verdict line
@@ -81,7 +81,7 @@ def test_pairwise_scores_the_response_by_its_position(word_judges):
 def test_user_rubric_file_through_the_plugin(word_judges, tmp_path):
     rubric = tmp_path / "terse.yaml"
     rubric.write_text("name: terse\nversion: '1'\ntemplate: 'Q {{ question }} R {{ response }} ok?'\n"
-                      "labels: {yes: 1.0, no: 0.0}\n")
+                      "labels: {'yes': 1.0, 'no': 0.0}\n")
     reward = load_reward(f"judge(model={word_judges['yes']},rubric={rubric},cache=off)")
     result = reward.score(["q"], ["r"], {"answer": ["a"]})
     assert result.components["judge"] == [1.0]

@@ -136,6 +136,9 @@ def load_rubric(name_or_file: str) -> Rubric:
     extra = set(data) - {"name", "version", "system", "template", "labels", "pairwise"}
     if extra:
         raise UsageError(f"{name_or_file}: unknown keys {sorted(extra)}")
+    if any(isinstance(k, bool) for k in dict(data["labels"] or {})):
+        raise UsageError(f"{name_or_file}: quote the verdict words in labels ('yes': 1.0, 'no': 0.0): "
+                         "YAML reads bare yes/no/true/false as booleans")
     try:
         labels = {str(k): float(v) for k, v in dict(data["labels"]).items()}
     except (TypeError, ValueError):

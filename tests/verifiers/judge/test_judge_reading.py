@@ -93,9 +93,10 @@ def test_user_rubric_from_yaml(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ("template: x\n", "needs the keys"),                                   # no labels
     ("template: '{{ x'\nlabels: {a: 1, b: 0}\n", "bad Jinja"),            # broken template
-    ("template: x\nlabels: {yes: 1}\n", "at least two"),                  # one label
+    ("template: x\nlabels: {ok: 1}\n", "at least two"),                   # one label
     ("template: x\nlabels: {'two words': 1, b: 0}\n", "one word"),        # label not a word
     ("template: x\nlabels: {a: 1, b: 0}\ncolour: red\n", "unknown keys"),  # typo'd key
+    ("template: x\nlabels: {yes: 1, no: 0}\n", "quote the verdict words"),   # YAML booleans
 ])
 def test_bad_rubric_files_are_usage_errors(tmp_path, content, message):
     path = tmp_path / "r.yaml"
