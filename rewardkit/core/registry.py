@@ -93,9 +93,22 @@ class RewardRegistry:
         return entry
 
     def create(self, name: str, options: Mapping[str, Any] | None = None) -> Reward:
-        """An instance of reward ``name`` with ``options`` coerced to its Options dataclass."""
+        """An instance of reward ``name`` with ``options`` coerced to its Options dataclass.
+
+        The option ``fallback=SPEC`` (unless the reward declares its own) wraps the instance in a
+        :class:`~rewardkit.core.fallback.FallbackReward` that asks SPEC about refused samples."""
         entry = self.get(name)
-        opts = build_options(entry.cls.Options, dict(options or {}), owner=f"reward {name!r}")
+        options = dict(options or {})
+        fallback = options.pop("fallback", None) if "fallback" not in _field_names(entry.cls) else None
+        opts = build_options(entry.cls.Options, options, owner=f"reward {name!r}")
         instance = entry.cls(opts)
         instance.plugin = entry.plugin
+        if fallback is not None:  # any reward takes fallback=SPEC (see rewardkit.core.fallback)
+            from rewardkit.core.fallback import with_fallback
+            return with_fallback(instance, fallback, self)
         return instance
+
+
+def _field_names(cls: type[Reward]) -> set[str]:
+    from dataclasses import fields, is_dataclass
+    return {f.name for f in fields(cls.Options)} if is_dataclass(cls.Options) else set()

@@ -4,7 +4,8 @@ Grammar (whitespace allowed between tokens)::
 
     spec      := component ("+" component)*
     component := NAME ["(" [option ("," option)*] ")"] [":" WEIGHT]
-    option    := KEY "=" VALUE          VALUE: a quoted string, or text up to "," or ")"
+    option    := KEY "=" VALUE          VALUE: a quoted string, or text up to "," or ")" outside
+                                        parentheses (so a value can be a spec: fallback=judge(...))
 
 The same spec can live in a YAML or JSON file::
 
@@ -71,7 +72,10 @@ def _fmt(v: Any) -> str:
     if isinstance(v, bool):
         return str(v).lower()
     s = str(v)
-    return json.dumps(s) if any(ch in s for ch in ",)(+ ") else s
+    if not any(ch in s for ch in ",)(+ "):
+        return s
+    quote = next((q for q in "\"'" if q not in s), None)  # the parser reads quotes without escapes
+    return f"{quote}{s}{quote}" if quote else json.dumps(s)
 
 
 class _Parser:
@@ -156,8 +160,13 @@ class _Parser:
                 raise self.fail("unterminated quoted value", start)
             self.pos = end + 1
             return self.text[start + 1:end]
-        start = self.pos
-        while self.pos < len(self.text) and self.text[self.pos] not in ",)":
+        start, depth = self.pos, 0
+        while self.pos < len(self.text) and (depth or self.text[self.pos] not in ",)"):
+            ch = self.text[self.pos]  # a value may nest a spec: fallback=judge(model=m,rubric=r)
+            if ch in "\"'" and depth:
+                end = self.text.find(ch, self.pos + 1)
+                self.pos = end if end > 0 else len(self.text) - 1
+            depth += (ch == "(") - (ch == ")")
             self.pos += 1
         if self.pos >= len(self.text):
             raise self.fail("missing ')'", start)
@@ -184,6 +193,8 @@ def parse_spec(text: str, known: Iterable[str] | None = None, aggregate: str = "
     'math:1+format:0.2'
     >>> parse_spec("code(timeout=5,partial=true)").components[0].options
     {'timeout': '5', 'partial': 'true'}
+    >>> parse_spec("math(fallback=judge(base_url=http://h:1/v1,model=m)):2").components[0].options
+    {'fallback': 'judge(base_url=http://h:1/v1,model=m)'}
     """
     if not isinstance(text, str) or not text.strip():
         raise SpecError("empty reward spec: give rewards like 'math+format' or 'math:1.0+format:0.2'")

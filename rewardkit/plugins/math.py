@@ -76,6 +76,13 @@ class MathReward(Reward):
             out[i] = self._safe(lambda v=verdict: _to_score(v), i, strict)
         return out
 
+    def fallback_wanted(self, score: Score) -> bool:
+        """Which scores a ``fallback=`` reward may overturn: a wrong or missing final answer, but
+        not what a guard refused on purpose (hedges, echoes, resource attacks, no-credit timeouts)."""
+        reason = str(score.details.get("reason", ""))
+        return (score.error is None and score.value == 0.0 and score.details.get("path") != "guard"
+                and not reason.startswith(("hedged", "no credit")))
+
 
 def _to_score(verdict: Verdict) -> Score:
     details = {**verdict.details, "elapsed": round(verdict.elapsed, 6)}

@@ -81,3 +81,7 @@ def _summary(reward, rows) -> None:
         extra = "".join([f", {nones} n/a" if nones else "", f", {errors} errors" if errors else ""])
         parts.append(f"{label} mean {mean(vals)}{extra}")
     print("; ".join(parts), file=sys.stderr)
+    for r in reward.rewards:  # e.g. a judge's requests and tokens, a cascade's share of fallbacks
+        line = getattr(r, "summary_line", None)
+        if callable(line) and (text := line()):
+            print(text, file=sys.stderr)
