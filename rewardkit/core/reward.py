@@ -173,11 +173,10 @@ class Reward:
             return fn()
         except Exception as exc:  # noqa: BLE001 - the policy is explicit: count, log, NaN
             msg = f"{type(exc).__name__}: {exc}"
-            if strict:
-                raise RewardError(f"reward {self.name!r} (plugin {self.plugin!r}) failed on "
-                                  f"sample {index}: {msg}") from exc
+            if strict:  # samples count from 1, like the lines of an input file
+                raise RewardError(msg, reward=self.name, plugin=self.plugin, sample=index + 1) from exc
             log.warning("reward %r (plugin %r) failed on sample %d: %s",
-                        self.name, self.plugin, index, msg)
+                        self.name, self.plugin, index + 1, msg)
             return Score(math.nan, error=msg)
 
     def check_columns(self, columns: Mapping[str, Sequence[Any]], n: int) -> None:
