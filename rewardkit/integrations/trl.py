@@ -55,7 +55,7 @@ class TRLRewardFunction:
         n = len(completions)
         columns = {k: v for k, v in kwargs.items()
                    if k not in _TRAINER_KWARGS and isinstance(v, (list, tuple)) and len(v) == n}
-        scores = self.reward.score_batch(prompts, completions, columns, strict=self.strict)
+        scores = self.reward.checked_batch(prompts, completions, columns, strict=self.strict)
         failed = sum(s.failed for s in scores)
         self.error_count += failed
         log_metric: Callable[[str, float], None] | None = kwargs.get("log_metric")

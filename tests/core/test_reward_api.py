@@ -33,7 +33,7 @@ def test_reward_gets_only_the_context_it_names():
 
 
 def test_kwargs_reward_gets_every_column():
-    @reward("everything")
+    @reward("everything", value_range=(0.0, 10.0))
     def everything(completion, **context):
         return float(len(context))
 
