@@ -2,7 +2,8 @@
 
 Per sample: a component that is ``None`` (not applicable) is left out of that sample's sum and
 counted; if every component is ``None`` the total is ``None``. A component that failed (NaN, no
-score) makes the total NaN, so a broken verifier never looks like a wrong answer.
+score) makes the total NaN, so a broken verifier never looks like a wrong answer. A value outside
+the component's declared ``value_range`` is such a failure too (see :meth:`Reward.checked_batch`).
 """
 from __future__ import annotations
 
@@ -134,7 +135,7 @@ class ComposedReward:
         details: dict[str, list[Mapping[str, Any]]] = {}
         errors: dict[str, list[str | None]] = {}
         for comp, reward in self.components:
-            scores: list[Score] = reward.score_batch(prompts, completions, columns, strict=self.strict)
+            scores: list[Score] = reward.checked_batch(prompts, completions, columns, strict=self.strict)
             comp_values[comp.label] = [s.value for s in scores]
             details[comp.label] = [dict(s.details) for s in scores]
             errors[comp.label] = [s.error for s in scores]

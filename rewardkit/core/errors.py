@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+from typing import Any, Iterable
 
 __all__ = ["RewardkitError", "UsageError", "SpecError", "RewardError", "PluginError", "did_you_mean"]
 
@@ -20,7 +20,35 @@ class SpecError(UsageError):
 
 
 class RewardError(RewardkitError):
-    """A reward raised while scoring (only surfaces in strict mode)."""
+    """A reward raised while scoring (only surfaces in strict mode).
+
+    Built from its parts so that a caller that knows more (the input file's line) can say so:
+    ``sample`` counts from 1 within the scored batch, ``line`` is the input line when known.
+    """
+
+    def __init__(self, message: str, *, reward: str = "", plugin: str = "", sample: int | None = None,
+                 line: int | None = None) -> None:
+        self.reason, self.reward, self.plugin, self.sample, self.line = message, reward, plugin, sample, line
+        super().__init__(self._text())
+
+    def _text(self) -> str:
+        if not self.reward:
+            return self.reason
+        where = "" if self.sample is None else f" on sample {self.sample}"
+        where += "" if self.line is None else f" (line {self.line})"
+        return f"reward {self.reward!r} (plugin {self.plugin!r}) failed{where}: {self.reason}"
+
+    def at(self, sample: int, line: int | None) -> "RewardError":
+        """The same failure, renumbered: sample ``sample`` of the whole input, from ``line``."""
+        return RewardError(self.reason, reward=self.reward, plugin=self.plugin, sample=sample, line=line)
+
+    def __reduce__(self) -> tuple:  # keep the parts across process pools and Ray
+        return (_rebuild_reward_error, (self.reason, self.reward, self.plugin, self.sample, self.line))
+
+
+def _rebuild_reward_error(*parts: Any) -> RewardError:
+    reason, reward, plugin, sample, line = parts
+    return RewardError(reason, reward=reward, plugin=plugin, sample=sample, line=line)
 
 
 class PluginError(RewardkitError):

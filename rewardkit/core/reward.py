@@ -173,12 +173,36 @@ class Reward:
             return fn()
         except Exception as exc:  # noqa: BLE001 - the policy is explicit: count, log, NaN
             msg = f"{type(exc).__name__}: {exc}"
-            if strict:
-                raise RewardError(f"reward {self.name!r} (plugin {self.plugin!r}) failed on "
-                                  f"sample {index}: {msg}") from exc
+            if strict:  # samples count from 1, like the lines of an input file
+                raise RewardError(msg, reward=self.name, plugin=self.plugin, sample=index + 1) from exc
             log.warning("reward %r (plugin %r) failed on sample %d: %s",
-                        self.name, self.plugin, index, msg)
+                        self.name, self.plugin, index + 1, msg)
             return Score(math.nan, error=msg)
+
+    def checked_batch(self, prompts: Sequence[Any] | None, completions: Sequence[Any],
+                      columns: Mapping[str, Sequence[Any]] | None = None, *,
+                      strict: bool = False) -> list[Score]:
+        """:meth:`score_batch` as the host runs it: a value outside the declared ``value_range``
+        (or a NaN the reward returned without raising) is a failure of this reward, like an
+        exception: ``Score(nan, error=...)``, logged with the reward's and plugin's names, or a
+        :class:`RewardError` when ``strict``. It never reaches a sum or an advantage."""
+        scores = self.score_batch(prompts, completions, columns, strict=strict)
+        low, high = self.value_range
+        slack = 1e-9 * max(1.0, abs(low), abs(high))
+        bad = [i for i, s in enumerate(scores) if s.error is None and s.value is not None
+               and not low - slack <= s.value <= high + slack]  # NaN compares False: caught too
+        if not bad:
+            return scores
+        what = f"outside its declared value_range [{low:g}, {high:g}]"
+        if strict:
+            raise RewardError(f"returned {scores[bad[0]].value!r}, {what}", reward=self.name,
+                              plugin=self.plugin, sample=bad[0] + 1)
+        log.warning("reward %r (plugin %r) returned %d value(s) %s (first %r on sample %d); counted as "
+                    "failures", self.name, self.plugin, len(bad), what, scores[bad[0]].value, bad[0] + 1)
+        out = list(scores)
+        for i in bad:
+            out[i] = Score(math.nan, scores[i].details, f"returned {scores[i].value!r}, {what}")
+        return out
 
     def check_columns(self, columns: Mapping[str, Sequence[Any]], n: int) -> None:
         """Raise UsageError when a needed column is missing or has the wrong length."""
@@ -193,7 +217,7 @@ class Reward:
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (),
                  **columns: Any) -> list[float | None]:
         """TRL's reward-function shape: lists in, one float (or None) per completion out."""
-        scores = self.score_batch(prompts, completions, _list_columns(columns, len(completions)))
+        scores = self.checked_batch(prompts, completions, _list_columns(columns, len(completions)))
         return [s.value for s in scores]
 
     def __repr__(self) -> str:

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from rewardkit.core.atomic import atomic_write
 from rewardkit.core.compose import BatchResult, ComposedReward
-from rewardkit.core.errors import UsageError
+from rewardkit.core.errors import RewardError, UsageError
 
 __all__ = ["read_jsonl", "check_rows", "rows_to_batch", "score_rows", "write_jsonl_atomic", "RESERVED"]
 
@@ -95,7 +95,12 @@ def score_rows(reward: ComposedReward, rows: Sequence[dict[str, Any]], batch_siz
     score_fn = score_fn or score_batch_of_rows
     out: list[dict[str, Any]] = []
     for chunk in _chunks(rows, batch_size):
-        result = score_fn(reward, chunk)
+        try:
+            result = score_fn(reward, chunk)
+        except RewardError as exc:  # --strict: say which input line, not the sample's place in its batch
+            if exc.sample is None or not 1 <= exc.sample <= len(chunk):
+                raise
+            raise exc.at(len(out) + exc.sample, chunk[exc.sample - 1].get("__line__")) from exc
         for i, row in enumerate(chunk):
             clean = {k: v for k, v in row.items() if not k.startswith("__")}
             clean.update(result.row(i, details))

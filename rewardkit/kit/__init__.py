@@ -63,16 +63,18 @@ def create_plugin(name: str, parent: str | os.PathLike = ".") -> Path:
     with a documented example reward, its probes, tests (unit and conformance) and a README. It is
     written into a temporary folder and renamed into place, so a failure leaves nothing behind.
 
+    ``parent`` is created when missing. An existing empty ``rewardkit-NAME/`` is filled in; an
+    existing non-empty one is never touched.
+
     Raises:
-        UsageError: bad name, ``parent`` missing, or the target folder already exists.
+        UsageError: bad name, ``parent`` cannot be created, or the target folder is not empty.
     """
     names = plugin_names(name)
     parent = Path(parent)
-    if not parent.is_dir():
-        raise UsageError(f"--dir {str(parent)!r} is not a directory")
     target = parent / names["dist"]
-    if target.exists():
-        raise UsageError(f"{target} already exists; remove it or choose another --dir")
+    if target.exists() and not (target.is_dir() and not any(target.iterdir())):
+        raise UsageError(f"{target} already exists and is not empty; remove it or choose another --dir")
+    created = _make_dirs(parent)
     staging = Path(tempfile.mkdtemp(prefix=f".{names['dist']}-", dir=parent))
     try:
         for rel, text in _template_files():
@@ -85,5 +87,23 @@ def create_plugin(name: str, parent: str | os.PathLike = ".") -> Path:
         os.rename(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # innermost first: leave no folder this call made
+            shutil.rmtree(folder, ignore_errors=True)
         raise
     return target
+
+
+def _make_dirs(parent: Path) -> list[Path]:
+    """Create ``parent`` and its missing ancestors; return the folders made, innermost first."""
+    missing = []
+    node = parent.absolute()
+    while not node.exists() and node != node.parent:
+        missing.append(node)
+        node = node.parent
+    if parent.exists() and not parent.is_dir():
+        raise UsageError(f"--dir {str(parent)!r} is not a directory")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--dir {str(parent)!r}: cannot create it ({exc.strerror})") from None
+    return missing

@@ -65,29 +65,41 @@ def best_of_n(examples: Sequence[StepExample], scores: Sequence[Sequence[float]]
     Returns:
         ``accuracy`` of the PRM's pick, ``random`` (expected accuracy of a random pick), ``oracle``
         (a right candidate exists), ``gain`` (accuracy - random), ``groups`` and ``n`` (mean
-        candidates per group); None without groups of two or more candidates.
+        candidates per group), and ``noise`` (expected accuracy of a scorer that gives every
+        *distinct* candidate text an independent random score: identical candidates, common
+        among right answers, share one score, so a PRM that reads nothing lands near ``noise``,
+        below ``random``); None without groups of two or more candidates.
 
     >>> ex = [StepExample("p", ["a"], [1], final_correct=True), StepExample("p", ["b"], [0], final_correct=False)]
     >>> best_of_n(ex, [[0.9], [0.2]])["accuracy"]
     1.0
+    >>> right = [StepExample("q", ["4"], [1], final_correct=True) for _ in range(3)]  # one text, 3 times
+    >>> wrong = [StepExample("q", [w], [0], final_correct=False) for w in ("5", "6")]
+    >>> m = best_of_n(right + wrong, [[0.5]] * 5)
+    >>> m["random"], round(m["noise"], 3)
+    (0.6, 0.333)
     """
     rng = random.Random(seed)
     groups: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    texts: dict[str, dict[tuple, bool]] = defaultdict(dict)
     for ex, sc in zip(examples, scores):
         ok = ex.final_correct if ex.final_correct is not None else (ex.labels[-1] or 0.0) >= 0.5
         groups[str(ex.group)].append((aggregate(sc, how), bool(ok)))
+        texts[str(ex.group)][tuple(ex.steps)] = bool(ok)
     groups = {g: c for g, c in groups.items() if len(c) > 1}
     if not groups:
         return None
-    acc = rand = oracle = 0.0
-    for cands in groups.values():
+    acc = rand = oracle = noise = 0.0
+    for g, cands in groups.items():
         top = max(s for s, _ in cands)
         acc += rng.choice([ok for s, ok in cands if s == top])
         rand += sum(ok for _, ok in cands) / len(cands)
         oracle += any(ok for _, ok in cands)
+        noise += sum(texts[g].values()) / len(texts[g])
     n = len(groups)
-    return {"accuracy": acc / n, "random": rand / n, "oracle": oracle / n, "gain": (acc - rand) / n,
-            "groups": n, "n": sum(len(c) for c in groups.values()) / n, "aggregate": how}
+    return {"accuracy": acc / n, "random": rand / n, "noise": noise / n, "oracle": oracle / n,
+            "gain": (acc - rand) / n, "groups": n, "n": sum(len(c) for c in groups.values()) / n,
+            "aggregate": how}
 
 
 def evaluate(scorer: Any, examples: Sequence[StepExample], how: str = "min") -> dict[str, Any]:

@@ -15,7 +15,10 @@ e.g. ``countdown`` or ``format(think=required)``). The checks:
 * ``timeout``: every generic completion returns within the kit's time limit. A reward with a
   ``timeout`` option is built with a short one (1 s) in every check but ``probes``, so hostile
   samples stay cheap and its own timeout must hold.
-* ``probes``: the plugins' probes for the reward (``rewardkit_probes``) are all ROBUST or SKIPPED.
+* ``probes``: the plugins' probes for the reward (``rewardkit_probes``) are all ROBUST or SKIPPED;
+  the values of the crafted completions and of the honest references (the only inputs that reach
+  a reward's positive path) lie in the declared range, and an honest reference scored again on
+  its own gets the same value.
 
 Rewards that need dataset columns take them (and the prompt) from their first probe that provides
 them, so a plugin whose reward needs columns must contribute at least one probe.
@@ -188,11 +191,38 @@ def check_probes(subj: Subject) -> str | None:
            f"{' - ' + r.reason if r.reason else ''}" for r in results if r.status in (ERROR, VULNERABLE)]
     bad += [f"{r.probe.name}: {r.got_text()} outside [{low:g}, {high:g}]" for r in results
             if r.got is not None and not math.isnan(r.got) and not low <= r.got <= high]
+    bad += _honest_problems(subj, reward_obj, results)
     if bad:
         raise ConformanceError(f"reward {subj.name!r} probes: " + "; ".join(bad))
     robust = sum(r.status == ROBUST for r in results)
     skipped = [r for r in results if r.status == SKIPPED]
     return f"{robust} probe(s) robust, {len(skipped)} skipped" if skipped else None
+
+
+def _honest_problems(subj: Subject, reward_obj: Any, results: Sequence[Any]) -> list[str]:
+    """The honest references are the only inputs that reach a reward's positive path (generic
+    samples are junk, crafted completions are hacks): their values must lie in the declared range
+    too, and be the same when each is scored again on its own."""
+    low, high = subj.value_range
+    bad, seen = [], set()
+    for r in results:
+        probe = r.probe
+        if probe.honest is None or r.honest is None or math.isnan(r.honest):
+            continue  # skipped, or not scored (the probe's own verdict already says so)
+        where = f"{probe.name}: the honest reference"
+        if not low <= r.honest <= high:
+            bad.append(f"{where} earned {_fmt(r.honest)}, outside the declared range [{low:g}, {high:g}]")
+        key = repr((probe.prompt, probe.honest, sorted(probe.columns.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        again = call_with_limit(lambda p=probe: reward_obj.score_batch(
+            [p.prompt], [p.honest], {k: [v] for k, v in p.columns.items()}), subj.config.limit,
+            f"{subj.name} on the honest reference of {probe.name}")[0][0].value
+        if _same([r.honest], [again], rel=BATCH_TOLERANCE):
+            bad.append(f"{where} earned {_fmt(r.honest)}, then {_fmt(again)} when scored again "
+                       "(not deterministic)")
+    return bad
 
 
 _CHECK_FUNCS = {name: globals()[f"check_{name}"] for name in CHECKS}

@@ -13,6 +13,7 @@ import os
 import typing
 from typing import Any, Literal, Mapping, Sequence
 
+from rewardkit.core.cli.parsing import ArgumentParser as _CliParser
 from rewardkit.core.errors import UsageError, did_you_mean
 from rewardkit.core.options import coerce
 from rewardkit.trainer.config import SECTIONS, TrainConfig
@@ -21,8 +22,9 @@ __all__ = ["ArgumentParser", "add_config_arguments", "config_from_args", "load_y
            "field_table"]
 
 
-class ArgumentParser(argparse.ArgumentParser):
-    """An argparse parser whose mistakes raise :class:`UsageError` (one line, exit 2)."""
+class ArgumentParser(_CliParser):
+    """The CLI's parser (no prefix matching, suggestions) whose mistakes raise :class:`UsageError`
+    (one line, exit 2)."""
 
     def error(self, message: str) -> typing.NoReturn:
         raise UsageError(message)

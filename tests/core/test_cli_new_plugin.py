@@ -84,7 +84,6 @@ def test_its_own_tests_pass_including_the_kit(installed):
 @pytest.mark.parametrize("args,message", [
     (["new-plugin", "Bad-Name"], "bad plugin name 'Bad-Name'"),  # not a spec name
     (["new-plugin", "format"], "a reward 'format' already exists"),  # would clash with a built-in
-    (["new-plugin", "fresh", "--dir", "/nonexistent/where"], "is not a directory"),
 ])
 def test_mistakes_exit_2_with_one_line(args, message, capsys):
     assert main(args) == 2
@@ -100,3 +99,27 @@ def test_existing_target_is_refused_and_left_alone(tmp_path, capsys):
     assert "already exists" in capsys.readouterr().err
     assert sorted(p.name for p in target.rglob("*")) == before
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no staging folder left
+
+
+def test_missing_dir_is_created(tmp_path, capsys):
+    where = tmp_path / "new" / "deeper"
+    assert main(["new-plugin", "fresh", "--dir", str(where)]) == 0
+    assert (where / "rewardkit-fresh" / "pyproject.toml").is_file()
+    assert [p.name for p in where.iterdir()] == ["rewardkit-fresh"]   # no staging folder left
+
+
+def test_an_existing_empty_target_is_filled_in(tmp_path):
+    (tmp_path / "rewardkit-fresh").mkdir()
+    assert main(["new-plugin", "fresh", "--dir", str(tmp_path)]) == 0
+    assert (tmp_path / "rewardkit-fresh" / "pyproject.toml").is_file()
+
+
+def test_a_dir_that_cannot_be_created_is_one_line_and_leaves_nothing(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["new-plugin", "fresh", "--dir", str(blocker / "sub")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot create it" in err[0]
+    assert main(["new-plugin", "fresh", "--dir", str(blocker)]) == 2
+    assert "is not a directory" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["a-file"]

@@ -74,8 +74,17 @@ def test_strict_stops_with_exit_1_and_writes_nothing(toy_site, tmp_path, capsys)
     inp = write_rows(tmp_path / "in.jsonl", [{"completion": "boom"}])
     out = tmp_path / "out.jsonl"
     assert main(["score", "--reward", "toy_crash", "--input", str(inp), "--output", str(out), "--strict"]) == 1
-    assert "failed on sample 0" in capsys.readouterr().err
+    assert "failed on sample 1 (line 1)" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_strict_error_counts_samples_from_1_and_names_the_input_line(toy_site, tmp_path, capsys):
+    # a blank line and small batches: the sample is the 3rd of the whole input, from line 4
+    inp = write_rows(tmp_path / "in.jsonl", [{"completion": "a"}, "", {"completion": "b"}, {"completion": "boom"}])
+    assert main(["score", "--reward", "toy_crash", "--input", str(inp), "--strict", "--batch-size", "2"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == ("rewardkit score: error: reward 'toy_crash' (plugin 'toy') failed on sample 3 (line 4): "
+                   "RuntimeError: exploded")
 
 
 def test_missing_input_file(toy_site, tmp_path, capsys):

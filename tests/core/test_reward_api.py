@@ -33,7 +33,7 @@ def test_reward_gets_only_the_context_it_names():
 
 
 def test_kwargs_reward_gets_every_column():
-    @reward("everything")
+    @reward("everything", value_range=(0.0, 10.0))
     def everything(completion, **context):
         return float(len(context))
 
@@ -76,10 +76,11 @@ def test_errors_become_nan_and_are_logged_with_the_plugin(registry, caplog):
     assert scores[0].value == 0.5
     assert math.isnan(scores[1].value) and "exploded" in scores[1].error
     assert "toy_crash" in caplog.text and "'toy'" in caplog.text
+    assert "failed on sample 2:" in caplog.text   # samples count from 1, like file lines
 
 
 def test_strict_raises_naming_reward_and_plugin(registry):
-    with pytest.raises(RewardError, match=r"'toy_crash' \(plugin 'toy'\) failed on sample 1"):
+    with pytest.raises(RewardError, match=r"'toy_crash' \(plugin 'toy'\) failed on sample 2: "):  # from 1
         registry.create("toy_crash").score_batch(None, ["fine", "boom"], strict=True)
 
 

@@ -51,3 +51,18 @@ def test_best_of_n_picks_the_highest_aggregate_per_group():
 
 def test_best_of_n_without_groups_is_none():
     assert best_of_n([_cand("a", True)], [[0.5]]) is None
+
+
+def test_a_scorer_that_reads_nothing_lands_at_noise_below_random():
+    # issue 17 item 7: right candidates of a synthetic problem are identical texts, so a scorer
+    # whose values are noise picks among *distinct* texts and is right far less often than a
+    # random pick; 'noise' is that level, so a PRM near it has learned nothing about the steps
+    from rewardkit.prm.synthetic import synthetic_examples
+    examples = synthetic_examples(300, 8, seed=4)
+    rng = random.Random(0)
+    per_text: dict = {}
+    scores = [[per_text.setdefault((e.group, tuple(e.steps), i), rng.random()) for i in range(len(e.steps))]
+              for e in examples]
+    m = best_of_n(examples, scores, "min")
+    assert m["noise"] < m["random"] - 0.2
+    assert abs(m["accuracy"] - m["noise"]) < 0.06

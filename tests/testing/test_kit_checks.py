@@ -136,6 +136,25 @@ class PaysForKeywords(Reward):
         return 1.0 if "verified" in completion or "42" in completion else 0.0
 
 
+class OverpaysAtRandom(Reward):
+    """Pays random() * 1.5 for a right answer: out of its declared [0, 1], and only on the positive
+    path, which no generic sample and no crafted completion reaches."""
+
+    name = "overpays_at_random"
+
+    def compute(self, completion):
+        return random.random() * 1.5 if completion.strip() == "17 + 25 = 42" else 0.0
+
+
+class Overpays(Reward):
+    """Pays 1.25 for a right answer (deterministic, out of its declared [0, 1])."""
+
+    name = "overpays"
+
+    def compute(self, completion):
+        return 1.25 if completion.strip() == "17 + 25 = 42" else 0.0
+
+
 class NeedsAnswer(Reward):
     """Needs an answer column but no plugin gives it a probe."""
 
@@ -171,7 +190,7 @@ class _Plugin:
     def rewardkit_rewards(self):
         return [Sound, OutOfRange, Dice, AsciiOnly, HoldsALock, BatchDependent, Hangs,
                 HonoursTimeout, Undocumented, PaysForKeywords, NeedsAnswer, NeedsConfiguration,
-                MissingDependency]
+                MissingDependency, OverpaysAtRandom, Overpays]
 
     @hookimpl
     def rewardkit_probes(self, reward_name):
@@ -179,7 +198,9 @@ class _Plugin:
         return [Probe(name="pays/keyword", reward="pays_for_keywords", completion="verified",
                       honest=honest, expect=Expect.eq(0), description="a keyword, no answer"),
                 Probe(name="sound/prose", reward="sound", completion="no number here",
-                      honest=honest, expect=Expect.eq(0))]
+                      honest=honest, expect=Expect.eq(0)),
+                *(Probe(name=f"{name}/prose", reward=name, completion="no number here", honest=honest,
+                        expect=Expect.eq(0)) for name in ("overpays_at_random", "overpays"))]
 
 
 @pytest.fixture(scope="module")
@@ -211,6 +232,9 @@ def test_a_sound_reward_passes_every_check(pm, check):
     ("undocumented", "declaration", "Options is not a frozen dataclass"),
     ("pays_for_keywords", "probes", "pays/keyword (kit-test): VULNERABLE"),  # its own probe
     ("needs_answer", "edge_cases", "no probe provides them"),  # columns come from probes
+    # out of range only on the positive path: the honest references are checked too
+    ("overpays", "probes", "overpays/prose: the honest reference earned 1.25, outside the declared range [0, 1]"),
+    ("overpays_at_random", "probes", "overpays_at_random/prose: the honest reference earned"),
 ])
 def test_each_flaw_fails_its_check(pm, item, check, message):
     with pytest.raises(ConformanceError, match=re.escape(message)):
@@ -234,7 +258,7 @@ def test_unrunnable_rewards_are_unavailable_with_the_reason(pm, item, reason):
 
 def test_selection_by_plugin_and_by_spec_item(pm):
     cases = select_cases(plugin="kit-test", checks=["pickle"], plugin_manager=pm)
-    assert len(cases) == 13 and {c.check for c in cases} == {"pickle"}
+    assert len(cases) == 15 and {c.check for c in cases} == {"pickle"}
     cases = select_cases(["honours_timeout(timeout=5)"], plugin_manager=pm)
     assert [c.id for c in cases][:2] == ["honours_timeout(timeout=5)-declaration",
                                          "honours_timeout(timeout=5)-edge_cases"]
@@ -246,3 +270,10 @@ def test_selection_by_plugin_and_by_spec_item(pm):
 def test_spec_options_reach_the_reward(pm):
     subj = Subject("honours_timeout(timeout=0.1)", pm, FAST)
     assert subj.make().options.timeout == 0.1
+
+
+@pytest.mark.parametrize("check", [c for c in CHECKS if c != "probes"])
+def test_a_reward_out_of_range_only_on_its_positive_path_passes_the_other_checks(pm, check):
+    # why the probes check must look at the honest references: nothing else reaches that path
+    for item in ("overpays", "overpays_at_random"):
+        run(pm, item, check)

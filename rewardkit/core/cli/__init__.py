@@ -1,7 +1,8 @@
 """The ``rewardkit`` command: ``main(argv) -> int`` and a table of subcommands.
 
 Each subcommand is a small class (see :class:`Command`) in its own module, imported only when it
-runs, so ``rewardkit --help`` stays fast. A :class:`UsageError` becomes one line on stderr and exit
+runs, so ``rewardkit --help`` stays fast. Parsers come from :mod:`rewardkit.core.cli.parsing`: no
+prefix matching, and an unknown option is reported with the subcommand's usage and a suggestion. A :class:`UsageError` becomes one line on stderr and exit
 code 2; a Ctrl-C exits 130; anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
@@ -56,7 +57,9 @@ def _load(target: str) -> Command:
 
 
 def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
-    parser = argparse.ArgumentParser(
+    from rewardkit.core.cli.parsing import ArgumentParser
+
+    parser = ArgumentParser(
         prog="rewardkit", description="Rewards and verifiers for RL with verifiable rewards.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")

@@ -98,7 +98,8 @@ run 'rewardkit prm ACTION --help' for an action's options."""
             bon = metrics.get("best_of_n") or {}
             print(f"saved {result.out}: step AUROC {_f(metrics['step_auroc'])} (position baseline "
                   f"{_f(metrics['position_auroc'])}), best-of-{int(bon.get('n') or 0)} accuracy {_f(bon.get('accuracy'))} "
-                  f"vs random {_f(bon.get('random'))}", file=sys.stderr)
+                  f"vs random {_f(bon.get('random'))} (a PRM that reads nothing: {_f(bon.get('noise'))})",
+                  file=sys.stderr)
         return 0
 
     def _label(self, cfg: Any, quiet: bool) -> int:
