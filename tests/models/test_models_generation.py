@@ -130,3 +130,30 @@ def test_bad_generation_config():
         GenerationConfig(num_generations=0)
     with pytest.raises(ValueError):
         GenerationConfig(top_p=0)
+
+
+def test_no_deprecated_cache_keyword_in_our_own_calls(tiny):
+    """Generation and grouped log-probs hand the KV cache over the way transformers names it now:
+    our own calls raise no deprecation warning (a FutureWarning from ``past_key_values``, removal
+    announced for transformers 5.40), here turned into errors."""
+    import warnings
+
+    import torch
+
+    from rewardkit.trainer.logprobs import completion_logps, pack, pack_grouped
+
+    model, tok = tiny
+    gen = HFGenerator(model, tok, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        warnings.simplefilter("error", DeprecationWarning)
+        outs = gen.generate(["ab", "abc d"], GenerationConfig(max_new_tokens=5, num_generations=2))
+        prompts = [o.prompt_ids for o in outs]
+        comps = [o.completion_ids for o in outs]
+        grouped = pack_grouped([prompts[0], prompts[2]], comps, [2, 2], tok.pad_token_id)
+        with torch.no_grad():
+            lg, _ = completion_logps(model, grouped)
+    with torch.no_grad():
+        lp, _ = completion_logps(model, pack(prompts, comps, tok.pad_token_id))
+    mask = pack(prompts, comps, tok.pad_token_id).completion_mask
+    assert torch.allclose(lg * mask, lp * mask, atol=1e-5)  # same numbers as the packed layout
