@@ -201,7 +201,8 @@ class RunConfig:
     on_overoptimization: Literal["warn", "stop", "checkpoint"] = _f(
         "warn", "when held-out falls while train reward rises: warn, stop, or save a checkpoint "
         "and go on")
-    overopt_window: int = _f(4, "held-out checks the over-optimization monitor looks back over")
+    overopt_window: int = _f(3, "held-out checks the over-optimization monitor looks back over "
+                             "(3: a 20-step run with the default --eval-every has three)")
     overopt_margin: float = _f(0.05, "fall of the held-out score that raises the alarm")
     report_to: str = _f("none", "also log to: comma list of tensorboard, wandb, trackio (if installed)")
     plots: bool = _f(True, "write PNG plots and a summary at the end")

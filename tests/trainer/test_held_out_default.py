@@ -97,3 +97,20 @@ def test_held_out_flag_overrides_the_default(tmp_path):
                           plugin_manager=pm)
     assert trainer.held_label is None and trainer.held_out_check == "a_share"
     assert trainer.held_out_reward is not None
+
+
+def test_the_seed_1_collapse_of_issue_13_raises_the_default_alarm():
+    """Issue 13's seed-1 run, as the monitor now sees it with the default settings: at steps 0, 10
+    and 20 the training spec scored 0.83, 1.02, 1.03 on the held-out completions (format reached
+    1.0) while the default check, math alone, went 0.17, 0.02, 0.03. The old default check (the
+    training spec itself) rose, so the alarm stayed silent; now it fires at step 20."""
+    from rewardkit.trainer.config import RunConfig
+    from rewardkit.trainer.overoptimization import OverOptimizationMonitor
+
+    run = RunConfig()
+    mon = OverOptimizationMonitor(window=run.overopt_window, margin=run.overopt_margin)
+    checks = [(0, 0.83, 0.17), (10, 1.02, 0.02), (20, 1.03, 0.03)]
+    messages = [mon.update(step, train, held, sqrt_kl=step / 10) for step, train, held in checks]
+    assert messages[:2] == [None, None] and messages[2].startswith("over-optimization at step 20")
+    old = OverOptimizationMonitor(window=run.overopt_window, margin=run.overopt_margin)
+    assert not any(old.update(step, train, train, step / 10) for step, train, _ in checks)
