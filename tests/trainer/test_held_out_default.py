@@ -80,10 +80,11 @@ def test_gamed_run_raises_the_alarm_with_the_default_held_out(tmp_path):
     assert summary["held_out_check"] == "correct"
     assert summary["stopped_by_monitor"] is True, summary["overoptimization"]
     history = summary["overoptimization"]["history"]
-    assert history[-1]["train_reward"] > history[0]["train_reward"]   # the proxy rose ...
-    assert history[-1]["held_out"] < history[0]["held_out"] - 0.1     # ... correctness fell
+    assert history[0]["step"] == 0 and history[0]["sqrt_kl"] == 0  # the initial policy counts
+    assert history[-1]["train_reward"] > history[0]["train_reward"], history  # the proxy rose
     (alarm,) = summary["overoptimization"]["alarms"]
-    assert alarm["train_change"] > 0 and alarm["held_out_change"] <= -0.1
+    # over the alarm's window the fitted proxy rose while the fitted correctness fell
+    assert alarm["train_change"] > 0 and alarm["held_out_change"] <= -0.1, history
 
 
 def test_held_out_flag_overrides_the_default(tmp_path):
