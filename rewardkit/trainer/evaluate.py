@@ -91,10 +91,10 @@ class Evaluator:
         was_training = policy.training
         policy.eval()
         try:
-            for mb in micro:
+            for k, mb in enumerate(micro):
                 batch = mb.packed.to(self.device)
                 logp = next_token_logprobs(policy, batch)                              # (b, T, V)
-                with self.reference.active() as ref:
+                with self.reference.active(weights_unchanged=k > 0) as ref:
                     logq = next_token_logprobs(ref, batch)                             # (b, T, V)
                 values = kl_along(logp, logq, batch.completion_mask)                   # (b,)
                 for i, v in zip(mb.index, values.tolist()):

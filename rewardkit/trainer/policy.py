@@ -115,15 +115,21 @@ class Reference:
         self.model.requires_grad_(False)
 
     @contextmanager
-    def active(self) -> Iterator[Any]:
-        """Yield a module computing the reference policy's outputs."""
+    def active(self, weights_unchanged: bool = False) -> Iterator[Any]:
+        """Yield a module computing the reference policy's outputs.
+
+        ``weights_unchanged``: the policy has not changed since the last exit (``on_disk``: its
+        weights saved then are reused instead of written again; e.g. between micro-batches of
+        one evaluation).
+        """
         inner = unwrap(self.policy)
         if self.uses_adapters:
             with inner.disable_adapter():
                 yield inner
         elif self._initial is not None:
             params = dict(_trainable(self.policy))
-            self._current.write(params.items())
+            if not (weights_unchanged and self._current.index):
+                self._current.write(params.items())
             _load_into(params, self._initial)
             try:
                 with torch.no_grad():

@@ -109,8 +109,11 @@ def test_on_disk_reference_swaps_the_initial_weights_in_and_out(tiny_model):
             assert r is policy
             again, _ = completion_logps(r, batch)
         after, _ = completion_logps(policy, batch)
-    assert torch.equal(again, initial)   # inside: the initial weights, exactly
-    assert torch.equal(after, moved)     # outside again: the trained weights, exactly
+        with ref.active(weights_unchanged=True) as r:  # the saved current weights are reused
+            again2, _ = completion_logps(r, batch)
+        after2, _ = completion_logps(policy, batch)
+    assert torch.equal(again, initial) and torch.equal(again2, initial)  # inside: initial weights
+    assert torch.equal(after, moved) and torch.equal(after2, moved)      # outside: trained ones
     assert all(p.requires_grad for p in policy.parameters())
     assert min(_eval_kl(policy, ref, tok, gens)) > 0
     folder = ref._dir
