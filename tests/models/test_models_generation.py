@@ -36,7 +36,10 @@ def test_default_model_converted_once_into_the_cache(tmp_path, monkeypatch):
     import time
 
     monkeypatch.setenv("REWARDKIT_CACHE", str(tmp_path / "cache"))
-    first = Path(resolve_model(None))
+    said: list[str] = []
+    first = Path(resolve_model(None, status=said.append))
+    assert len(said) == 1 and "converting" in said[0] and "once" in said[0]  # grpo-train prints it
+    assert resolve_model(None, status=said.append) == str(first) and len(said) == 1  # cached
     assert first.parent == tmp_path / "cache" / "models"
     assert (first / "model.safetensors").is_file() and (first / "tokenizer.json").is_file()
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]  # no temp dir left
