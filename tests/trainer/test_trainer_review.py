@@ -1,7 +1,6 @@
 """What a review of the trainer found (issue 17, items 1-6, 10, 11): each test fails without its fix."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 import subprocess
