@@ -103,8 +103,8 @@ class GRPOConfig:
     epsilon_high: Optional[float] = _f(None, "upper clip range (DAPO clip-higher); default = epsilon")
     loss_type: Literal["grpo", "bnpo", "dr_grpo", "dapo"] = _f(
         "dapo", "loss aggregation: grpo = mean over each sequence then over sequences; bnpo = token "
-        "mean per micro-batch (so --micro-batch-size changes its loss); dr_grpo = token sum / (sequences * max_new_tokens); dapo = token mean "
-        "over the whole step")
+        "mean per micro-batch (so --micro-batch-size changes its loss); dr_grpo = token sum / "
+        "(sequences * max_new_tokens); dapo = token mean over the whole step")
     importance_sampling_level: Literal["token", "sequence"] = _f(
         "token", "importance ratio per token, or one per sequence (GSPO)")
     num_iterations: int = _f(1, "optimizer passes over each batch (> 1 uses old-policy log-probs)")
