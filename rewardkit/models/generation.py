@@ -17,7 +17,7 @@ import abc
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-__all__ = ["Generator", "HFGenerator", "Generation", "GenerationConfig", "Prompt"]
+__all__ = ["Generator", "HFGenerator", "Generation", "GenerationConfig", "Prompt", "cache_kwargs"]
 
 #: a prompt: plain text, or chat messages ``[{"role": ..., "content": ...}, ...]``
 Prompt = Any
@@ -172,7 +172,7 @@ class HFGenerator(Generator):
         pos = (mask.long().cumsum(-1) - 1).clamp(min=0)                      # (B, P)
         cache = DynamicCache(config=self.model.config)
         logits = self.model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
-                            past_key_values=cache, logits_to_keep=1).logits[:, -1]  # (B, V)
+                            **cache_kwargs(self.model, cache), logits_to_keep=1).logits[:, -1]  # (B, V)
         if g > 1:  # one prefill per distinct prompt, then G copies of its cache
             cache.batch_repeat_interleave(g)
             logits, mask, pos = (x.repeat_interleave(g, dim=0) for x in (logits, mask, pos))
@@ -195,7 +195,8 @@ class HFGenerator(Generator):
                 active, tok, mask, next_pos = active[keep.cpu()], tok[keep], mask[keep], next_pos[keep]
             mask = torch.cat([mask, mask.new_ones(mask.shape[0], 1)], dim=1)      # (n, P+t+1)
             logits = self.model(input_ids=tok[:, None], attention_mask=mask, use_cache=True,
-                                position_ids=next_pos[:, None], past_key_values=cache).logits[:, -1]
+                                position_ids=next_pos[:, None],
+                                **cache_kwargs(self.model, cache)).logits[:, -1]
             next_pos = next_pos + 1
         return tokens, lengths
 
@@ -240,6 +241,29 @@ class HFGenerator(Generator):
 
     def set_rng_state(self, state: Any) -> None:
         self.rng.set_state(state)
+
+
+def cache_kwargs(model: Any, cache: Any) -> dict[str, Any]:
+    """The keyword that hands ``cache`` to ``model``'s forward: ``cache`` where transformers names
+    it so (``past_key_values`` is deprecated there, removal announced for 5.40), else the old name.
+
+    Looked up once per class on the base model's signature (under a PEFT or DDP wrapper too).
+    """
+    base = getattr(model, "module", model)      # DDP
+    if hasattr(base, "get_base_model"):           # PEFT
+        base = base.get_base_model()
+    cls = type(base)
+    name = _CACHE_ARG.get(cls)
+    if name is None:
+        import inspect
+
+        params = inspect.signature(base.forward).parameters
+        name = "cache" if "cache" in params else "past_key_values"
+        _CACHE_ARG[cls] = name
+    return {name: cache}
+
+
+_CACHE_ARG: dict[type, str] = {}
 
 
 def _sample(logits: Any, cfg: GenerationConfig, rng: Any) -> Any:

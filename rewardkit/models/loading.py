@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from rewardkit.core.errors import UsageError
 
@@ -60,7 +60,7 @@ def default_gguf_path() -> Path:
     raise UsageError(f"no .gguf file inside the installed {DEFAULT_GGUF_PACKAGE} package")
 
 
-def resolve_model(name_or_path: str | None) -> str:
+def resolve_model(name_or_path: str | None, status: Callable[[str], None] | None = None) -> str:
     """A name or path that ``from_pretrained`` loads quickly.
 
     ``None`` or :data:`DEFAULT_MODEL` means the packaged SmolLM2 GGUF, and a path to any ``.gguf``
@@ -70,6 +70,7 @@ def resolve_model(name_or_path: str | None) -> str:
 
     Args:
         name_or_path: None, :data:`DEFAULT_MODEL`, a ``.gguf`` file, a hub id or a folder.
+        status: called with one line before the (slow, one-time) conversion starts.
 
     Returns:
         A hub id or local folder for ``AutoModelForCausalLM.from_pretrained``.
@@ -82,10 +83,10 @@ def resolve_model(name_or_path: str | None) -> str:
             raise UsageError(f"model file not found: {name_or_path}")
     else:
         return str(name_or_path)
-    return str(_converted(gguf))
+    return str(_converted(gguf, status))
 
 
-def _converted(gguf: Path) -> Path:
+def _converted(gguf: Path, status: Callable[[str], None] | None = None) -> Path:
     """The cached safetensors copy of ``gguf``, converting it first if needed."""
     stat = gguf.stat()
     target = cache_root() / "models" / f"{gguf.stem}-{stat.st_size}"
@@ -93,6 +94,8 @@ def _converted(gguf: Path) -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     log.info("converting %s into %s (once)", gguf, target)
+    if status is not None:
+        status(f"converting {gguf.name} into {target} (once; about 15 s, later runs skip it)")
     tmp = Path(tempfile.mkdtemp(prefix=f".{gguf.stem}-", dir=target.parent))
     try:
         _convert_gguf(gguf, tmp)
@@ -154,7 +157,8 @@ def resolve_device(device: str | None) -> str:
 
 
 def load_model_and_tokenizer(name_or_path: str | None = None, *, dtype: Any = "auto",
-                             device: str | None = "auto", trust_remote_code: bool = False):
+                             device: str | None = "auto", trust_remote_code: bool = False,
+                             status: Callable[[str], None] | None = None):
     """Load a causal LM and its tokenizer, ready for batched generation and training.
 
     The tokenizer pads on the left (what batched generation needs) and gets a pad token (its EOS)
@@ -165,13 +169,14 @@ def load_model_and_tokenizer(name_or_path: str | None = None, *, dtype: Any = "a
         dtype: ``auto``, ``float32``, ``bfloat16``, ``float16`` or a torch dtype.
         device: ``auto``, ``cpu``, ``cuda``, ``cuda:1``, ...
         trust_remote_code: passed to transformers.
+        status: called with one line before a slow first-time step (see :func:`resolve_model`).
 
     Returns:
         ``(model, tokenizer)``, the model in eval mode on ``device``.
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    path = resolve_model(name_or_path)
+    path = resolve_model(name_or_path, status)
     device = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device)
     try:

@@ -6,6 +6,7 @@ name such as ``optim:``) and ``grpo-train --help`` are all generated from these 
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal, Optional
 
@@ -14,6 +15,8 @@ from rewardkit.models.loading import DEFAULT_MODEL
 
 __all__ = ["ModelConfig", "DataConfig", "GRPOConfig", "OptimConfig", "RunConfig", "TrainConfig",
            "SECTIONS", "DEFAULT_SYSTEM_PROMPT"]
+
+log = logging.getLogger("rewardkit.trainer")
 
 #: what the default prompt tells the model: short reasoning, then the answer the rewards check
 DEFAULT_SYSTEM_PROMPT = ("You are a math assistant. Write one short line of calculation, then the final "
@@ -91,15 +94,17 @@ class GRPOConfig:
                             "below 1 because a 4-bit small model samples noise at 1.0")
     top_p: float = _f(1.0, "nucleus sampling mass")
     top_k: int = _f(0, "top-k sampling (0 = off)")
-    beta: float = _f(0.0, "KL penalty weight; 0 loads no reference model")
+    beta: float = _f(0.0, "KL penalty weight; 0 keeps no reference model in memory (evaluations "
+                      "swap the initial weights in from a file)")
     kl_estimator: Literal["k1", "k3"] = _f("k3", "per-token KL estimator: k1 = log ratio, "
-                                           "k3 = exp(-x) + x - 1 (non-negative)")
+                                           "k3 = exp(-x) + x - 1 (non-negative); k1 has a zero expected "
+                                           "gradient as a loss term (warned)")
     epsilon: float = _f(0.2, "lower clip range of the importance ratio")
     epsilon_high: Optional[float] = _f(None, "upper clip range (DAPO clip-higher); default = epsilon")
     loss_type: Literal["grpo", "bnpo", "dr_grpo", "dapo"] = _f(
         "dapo", "loss aggregation: grpo = mean over each sequence then over sequences; bnpo = token "
-        "mean per micro-batch; dr_grpo = token sum / (sequences * max_new_tokens); dapo = token mean "
-        "over the whole step")
+        "mean per micro-batch (so --micro-batch-size changes its loss); dr_grpo = token sum / "
+        "(sequences * max_new_tokens); dapo = token mean over the whole step")
     importance_sampling_level: Literal["token", "sequence"] = _f(
         "token", "importance ratio per token, or one per sequence (GSPO)")
     num_iterations: int = _f(1, "optimizer passes over each batch (> 1 uses old-policy log-probs)")
@@ -133,6 +138,21 @@ class GRPOConfig:
             raise ValueError("beta must be >= 0 and temperature > 0")
         if self.dynamic_sampling_max_rounds < 1 or self.reward_workers < 1:
             raise ValueError("dynamic_sampling_max_rounds and reward_workers must be >= 1")
+        for message in self.warnings():
+            log.warning(message)
+
+    def warnings(self) -> list[str]:
+        """Settings that run but probably do not do what the user meant."""
+        out = []
+        if self.beta > 0 and self.kl_estimator == "k1":
+            out.append("--kl-estimator k1 with --beta > 0 does not regularise: the expected "
+                       "gradient of the k1 estimate (log ratio) on the policy's own samples is "
+                       "zero; use k3 (the default) for a KL penalty")
+        if self.importance_sampling_level == "sequence" and self.loss_type != "grpo":
+            out.append(f"GSPO (--importance-sampling-level sequence) with --loss-type "
+                       f"{self.loss_type} aggregates tokens, so longer sequences weigh more; GSPO "
+                       "is defined with a mean per sequence: use --loss-type grpo")
+        return out
 
     @property
     def eps_high(self) -> float:
@@ -143,7 +163,7 @@ class GRPOConfig:
 class OptimConfig:
     """The optimizer: AdamW with warm-up and a schedule."""
 
-    learning_rate: float = _f(2e-5, "peak learning rate of AdamW")
+    learning_rate: float = _f(1e-5, "peak learning rate of AdamW")
     lr_scheduler: Literal["constant", "linear", "cosine"] = _f("constant", "decay after warm-up")
     warmup_steps: int = _f(0, "linear warm-up steps")
     weight_decay: float = _f(0.0, "AdamW weight decay")
@@ -151,7 +171,8 @@ class OptimConfig:
     adam_beta2: float = _f(0.99, "AdamW beta2")
     max_grad_norm: float = _f(1.0, "clip the gradient norm (0 = off)")
     micro_batch_size: int = _f(8, "sequences per forward/backward; gradients accumulate over the "
-                               "step (0 = all at once)")
+                               "step (0 = all at once); the loss does not depend on it, except "
+                               "with --loss-type bnpo")
 
     def __post_init__(self) -> None:
         if self.learning_rate <= 0 or self.warmup_steps < 0 or self.micro_batch_size < 0:
@@ -174,11 +195,14 @@ class RunConfig:
                          "the first step and after the last")
     eval_temperature: float = _f(0.0, "sampling temperature of the evaluation (0 = greedy)")
     held_out: Optional[str] = _f(None, "reward spec scored on the held-out completions (the "
-                                 "'gold' check of over-optimization); default: the training reward")
+                                 "'gold' check of over-optimization); default: the training "
+                                 "spec's correctness component alone (math of math+format), or "
+                                 "the training reward when it has none")
     on_overoptimization: Literal["warn", "stop", "checkpoint"] = _f(
         "warn", "when held-out falls while train reward rises: warn, stop, or save a checkpoint "
         "and go on")
-    overopt_window: int = _f(4, "held-out checks the over-optimization monitor looks back over")
+    overopt_window: int = _f(3, "held-out checks the over-optimization monitor looks back over "
+                             "(3: a 20-step run with the default --eval-every has three)")
     overopt_margin: float = _f(0.05, "fall of the held-out score that raises the alarm")
     report_to: str = _f("none", "also log to: comma list of tensorboard, wandb, trackio (if installed)")
     plots: bool = _f(True, "write PNG plots and a summary at the end")

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import torch
 
 __all__ = ["Packed", "Grouped", "pack", "pack_grouped", "completion_logps", "selective_log_softmax",
-           "sequence_kl"]
+           "sequence_kl", "next_token_logprobs", "kl_along"]
 
 
 @dataclass
@@ -125,11 +125,14 @@ def _grouped_logits(model: Any, batch: Grouped, prompt_model: Any) -> torch.Tens
     """Next-token logits ``(B, T, V)`` for every completion position, prompts run once per group."""
     from transformers import DynamicCache
 
+    from rewardkit.models.generation import cache_kwargs
+
     pmask = batch.prompt_mask                                                          # (K, P)
     ppos = (pmask.cumsum(-1) - 1).clamp(min=0)                                         # (K, P)
     cache = DynamicCache(config=getattr(prompt_model, "config", None))
     first = prompt_model(input_ids=batch.prompt_ids, attention_mask=pmask, position_ids=ppos,
-                         past_key_values=cache, use_cache=True, logits_to_keep=1).logits[:, -1]
+                         **cache_kwargs(prompt_model, cache), use_cache=True,
+                         logits_to_keep=1).logits[:, -1]
     rows = torch.repeat_interleave(torch.arange(len(batch.counts), device=pmask.device),
                                    batch.counts)                                       # (B,)
     cache.batch_select_indices(rows)  # each prompt's keys/values, once per completion
@@ -137,7 +140,7 @@ def _grouped_logits(model: Any, batch: Grouped, prompt_model: Any) -> torch.Tens
     mask = torch.cat([pmask[rows], batch.completion_mask.long()], dim=1)             # (B, P+T)
     pos = ppos[rows, -1:] + 1 + torch.arange(t, device=pmask.device)                  # (B, T)
     rest = model(input_ids=batch.completion_ids, attention_mask=mask, position_ids=pos,
-                 past_key_values=cache, use_cache=True).logits[:, :-1]                 # (B, T-1, V)
+                 **cache_kwargs(prompt_model, cache), use_cache=True).logits[:, :-1]   # (B, T-1, V)
     return torch.cat([first[rows].unsqueeze(1), rest], dim=1)                          # (B, T, V)
 
 
@@ -168,17 +171,31 @@ def completion_logps(model: Any, batch: Packed | Grouped, temperature: float = 1
 
 
 @torch.no_grad()
+def next_token_logprobs(model: Any, batch: Packed) -> torch.Tensor:
+    """Log-softmax over the full vocabulary at every completion position, ``(B, T, V)``."""
+    t = batch.completion_ids.shape[1]
+    out = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
+                position_ids=batch.position_ids, use_cache=False, logits_to_keep=t + 1)
+    return out.logits[:, :-1].float().log_softmax(-1)                                 # (B, T, V)
+
+
+def kl_along(logp: torch.Tensor, logq: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Exact KL(p || q) of the next-token distributions, summed over each completion. ``logp``,
+    ``logq``: (B, T, V) log-probs; ``mask``: (B, T). Returns (B,)."""
+    per_pos = (logp.exp() * (logp - logq)).sum(-1)                                     # (B, T)
+    return (per_pos * mask).sum(-1)                                                    # (B,)
+
+
+@torch.no_grad()
 def sequence_kl(policy: Any, reference: Any, batch: Packed) -> torch.Tensor:
     """KL(policy || reference) summed over each completion's positions, ``(B,)``.
 
     At every position the KL between the two next-token distributions is exact (full vocabulary),
     so on completions sampled from the policy the sum estimates the sequence KL with low variance;
-    on greedy completions it is the KL along those trajectories.
+    on greedy completions it is the KL along those trajectories. ``policy`` runs first, then
+    ``reference``: two separate modules (see :class:`~rewardkit.trainer.evaluate.Evaluator` for a
+    reference that is the policy itself in another state).
     """
-    t = batch.completion_ids.shape[1]
-    kwargs = dict(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
-                  position_ids=batch.position_ids, use_cache=False, logits_to_keep=t + 1)
-    logp = policy(**kwargs).logits[:, :-1].float().log_softmax(-1)                   # (B, T, V)
-    logq = reference(**kwargs).logits[:, :-1].float().log_softmax(-1)                # (B, T, V)
-    per_pos = (logp.exp() * (logp - logq)).sum(-1)                                     # (B, T)
-    return (per_pos * batch.completion_mask).sum(-1)                                   # (B,)
+    logp = next_token_logprobs(policy, batch)                                         # (B, T, V)
+    logq = next_token_logprobs(reference, batch)                                      # (B, T, V)
+    return kl_along(logp, logq, batch.completion_mask)                                # (B,)

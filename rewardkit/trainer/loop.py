@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,13 +27,13 @@ from rewardkit.trainer.advantages import group_advantages, reward_tensor, zero_v
 from rewardkit.trainer.config import TrainConfig
 from rewardkit.trainer.data import build_source
 from rewardkit.trainer.distributed import all_reduce_max, barrier, gather_objects, init_distributed
-from rewardkit.trainer.evaluate import Evaluator, eval_metrics
+from rewardkit.trainer.evaluate import Evaluator, default_held_out, eval_metrics
 from rewardkit.trainer.loss import LossConfig, Totals
 from rewardkit.trainer.metrics import MetricsWriter, accuracy_label, length_metrics, reward_metrics
 from rewardkit.trainer.policy import Reference, load_policy, make_optimizer, make_scheduler, unwrap
 from rewardkit.trainer.progress import StepProgress
 from rewardkit.trainer.rollout import RewardPool, Rollout, dynamic_rollout, start_rollout
-from rewardkit.trainer.runinfo import prepare_output_dir, write_config
+from rewardkit.trainer.runinfo import create_output_dir, prepare_output_dir, write_config
 from rewardkit.trainer.update import fill_logps, make_micro_batches, run_update
 
 __all__ = ["GRPOTrainer"]
@@ -60,30 +61,52 @@ class GRPOTrainer:
             raise UsageError(f"prompts_per_step {g.grpo.prompts_per_step} must be divisible by the "
                              f"number of processes ({self.dist.world_size})")
         self.local_prompts = g.grpo.prompts_per_step // self.dist.world_size
+        # chosen and checked now, created only once the run can start (a failed start leaves
+        # no folder behind)
         self.output_dir, resume_dir = prepare_output_dir(g.run, self.dist)
-        if self.dist.is_main:
-            write_config(self.output_dir, g.to_dict())
         self._threads_before = torch.get_num_threads()
         if g.run.num_threads:
             torch.set_num_threads(g.run.num_threads)  # restored when train() returns
-        random.seed(g.run.seed)
-        torch.manual_seed(g.run.seed)
-        self._build(resume_dir)
-        self.step, self.recent_rewards = 0, []
-        self.monitor = _make_monitor(g)
-        if resume_dir is not None:
-            self._load(resume_dir)
+        try:
+            random.seed(g.run.seed)
+            torch.manual_seed(g.run.seed)
+            self._build(resume_dir)
+            self.step = 0
+            self.monitor = _make_monitor(g)
+            if resume_dir is not None:
+                self._load(resume_dir)
+        except BaseException:
+            torch.set_num_threads(self._threads_before)
+            raise
+        create_output_dir(g.run, self.output_dir, resume_dir is not None, self.dist)
+        if self.dist.is_main:
+            write_config(self.output_dir, g.to_dict())
+        barrier(self.dist)
         labels = [c.label for c in self.reward.spec.components]
-        self.acc_label = accuracy_label(labels, [c.name for c in self.reward.spec.components])
+        names = [c.name for c in self.reward.spec.components]
+        self.acc_label = accuracy_label(labels, names)
+        self.held_label = None if held is not None else default_held_out(labels, names)
+        self.held_out_check = (g.run.held_out if held is not None else self.held_label
+                               or f"the training reward ({g.grpo.reward})")
 
     # --- setup -------------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        """A status line before the step lines start (stderr; main process; with ``--progress``)."""
+        if self.cfg.run.progress and self.dist.is_main:
+            print(text, file=sys.stderr, flush=True)
+
     def _build(self, resume_dir: Path | None) -> None:
         g = self.cfg
         resume = str(resume_dir) if resume_dir else None
-        self.model, self.tokenizer = load_policy(g.model, self.device, resume)
+        self.source = build_source(g.data, g.run.seed, (self.dist.rank, self.dist.world_size))
+        self._say(f"loading the model {g.model.model} on {self.device}" +
+                  (f" from {resume_dir}" if resume else ""))
+        self.model, self.tokenizer = load_policy(g.model, self.device, resume, status=self._say)
         self.reference = None
         if g.grpo.beta > 0 or g.run.eval_every > 0:  # KL penalty, or sqrt(KL) at evaluations
-            self.reference = Reference(self.model, g.model, self.device, resumed=resume is not None)
+            # beta = 0: only evaluations need the initial weights; keep them on disk, not in memory
+            self.reference = Reference(self.model, g.model, self.device, resumed=resume is not None,
+                                       on_disk=g.grpo.beta == 0)
         if self.dist.enabled:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
@@ -92,7 +115,6 @@ class GRPOTrainer:
         self.generator = HFGenerator(unwrap(self.model), self.tokenizer,
                                      seed=g.run.seed * 1000 + self.dist.rank,
                                      use_chat_template=g.model.use_chat_template)
-        self.source = build_source(g.data, g.run.seed, (self.dist.rank, self.dist.world_size))
         self.optimizer = make_optimizer(self.model, g.optim)
         self.scheduler = make_scheduler(self.optimizer, g.optim,
                                         g.run.max_steps * g.grpo.num_iterations)
@@ -109,7 +131,8 @@ class GRPOTrainer:
                                     temperature=g.run.eval_temperature, top_p=g.grpo.top_p)
         rows = self.source.held_out[self.dist.rank::self.dist.world_size]
         return Evaluator(self.generator, pool, held_pool, rows, eval_cfg, self.reference,
-                         self.generator.pad_id, self.device, g.optim.micro_batch_size)
+                         self.generator.pad_id, self.device, g.optim.micro_batch_size,
+                         held_out_label=self.held_label)
 
     # --- the run -------------------------------------------------------------------------------
     def train(self) -> dict[str, Any]:
@@ -128,7 +151,7 @@ class GRPOTrainer:
                 saved_at, stopped = self._run(writer, prog, pool, self._evaluator(pool, held_pool))
         finally:
             torch.set_num_threads(self._threads_before)
-            for p in (pool, held_pool, writer, self.executor):
+            for p in (pool, held_pool, writer, self.executor, self.reference):
                 if p is not None:
                     p.close()
         return self._finish(saved_at, stopped)
@@ -139,8 +162,16 @@ class GRPOTrainer:
         g = self.cfg.run
         evaluating = bool(g.eval_every and self.source.held_out)
         if self.step == 0 and evaluating:
-            self._emit(writer, prog, {"step": 0, **self._evaluate(evaluator, prog)})
+            prog.status(f"evaluating the initial policy on {len(self.source.held_out)} held-out "
+                         f"prompts (check: {self.held_out_check})")
+            metrics = {"step": 0, **self._evaluate(evaluator, prog)}
+            self._on_alarm(metrics, prog)
+            self._emit(writer, prog, metrics)
         saved_at, stopped = None, False
+        if self.step < g.max_steps:
+            p = self.cfg.grpo
+            prog.status(f"step {self.step + 1}: generating {p.prompts_per_step} x "
+                         f"{p.num_generations} completions (the first step line follows it)")
         while self.step < g.max_steps and not stopped:
             metrics = self._train_step(pool)
             self.step += 1
@@ -161,12 +192,15 @@ class GRPOTrainer:
         prog.update(metrics["step"], metrics)
 
     def _on_alarm(self, metrics: dict[str, Any], prog: StepProgress) -> bool:
-        """Feed the monitor; act on an alarm. Returns True when the run must stop."""
+        """Feed the monitor; act on an alarm. Returns True when the run must stop.
+
+        The monitor compares the training reward and the held-out check on the same held-out
+        completions (``eval_reward`` and ``held_out``), so the first point is the initial policy.
+        """
         if self.monitor is None:
             return False
-        train = sum(self.recent_rewards) / len(self.recent_rewards) if self.recent_rewards else None
-        self.recent_rewards = []
-        message = self.monitor.update(self.step, train, metrics.get("held_out"), metrics.get("sqrt_kl"))
+        message = self.monitor.update(metrics["step"], metrics.get("eval_reward"),
+                                      metrics.get("held_out"), metrics.get("sqrt_kl"))
         if not message:
             return False
         metrics["overoptimization"] = message
@@ -180,7 +214,8 @@ class GRPOTrainer:
         last = self.output_dir / f"checkpoint-{saved_at}" if saved_at else None
         summary: dict[str, Any] = {"output_dir": str(self.output_dir), "steps": self.step,
                                    "stopped_by_monitor": stopped, "checkpoint": last and str(last),
-                                   "reward_errors": dict(self.reward.error_counts)}
+                                   "reward_errors": dict(self.reward.error_counts),
+                                   "held_out_check": self.held_out_check}
         if self.monitor is not None:
             summary["overoptimization"] = self.monitor.summary()
         if self.dist.is_main and (self.output_dir / "metrics.jsonl").is_file():
@@ -204,15 +239,14 @@ class GRPOTrainer:
         self.generator.sync_weights(unwrap(self.model))  # no-op in process; a vLLM engine reloads
         raw = {"rollout": _raw_rollout(rollout), "sampling": sampling, "tokens": stats.tokens,
                "loss": stats.loss, **{k: getattr(stats, k) for k in
-                                      ("kl_sum", "clip_low_sum", "clip_high_sum", "entropy_sum")}}
+                                      ("kl_sum", "clip_low_sum", "clip_high_sum", "entropy_sum")},
+               "extra": dict(stats.extra)}
         parts = gather_objects(raw, self.dist)
         metrics = self._step_metrics(parts, stats)
         metrics["completions"] = sum(len(p["rollout"]["rewards"]) for p in parts)
         metrics.update(time_generate=rollout.time_generate, time_reward=rollout.time_reward,
                        time_reward_wait=rollout.time_reward_wait, time_logps=t_logps,
                        time_update=time.perf_counter() - t1, time_step=time.perf_counter() - t0)
-        if metrics.get("reward_mean") is not None:
-            self.recent_rewards.append(metrics["reward_mean"])
         return metrics
 
     def _set_advantages(self, rollout: Rollout, micro: list) -> None:
@@ -286,10 +320,21 @@ class GRPOTrainer:
         m["zero_std_frac"] = sum(zero) / len(zero) if zero else None
         if self.cfg.grpo.dynamic_sampling:
             m["dynamic_rounds"] = max(p["sampling"]["rounds"] for p in parts)
+            kept = sum(p["sampling"]["kept"] for p in parts)
+            wanted = sum(p["sampling"]["wanted"] for p in parts)
+            m["dynamic_kept_groups"] = kept
+            m["dynamic_exhausted"] = kept < wanted
+            if kept < wanted:
+                log.warning("step %d: dynamic sampling ran out of rounds (%d): %d of %d groups "
+                            "have varying rewards%s", self.step + 1, m["dynamic_rounds"], kept,
+                            wanted, "; this step trains on no signal (all advantages are 0)"
+                            if kept == 0 else "; the step trains on those")
         tokens = sum(p["tokens"] for p in parts) or 1.0
         low, high = (sum(p[k] for p in parts) / tokens for k in ("clip_low_sum", "clip_high_sum"))
         m.update(loss=sum(p["loss"] for p in parts) / len(parts), clip_low=low, clip_high=high,
                  clip_frac=low + high, entropy=sum(p["entropy_sum"] for p in parts) / tokens,
+                 **{k.replace("clip_sum/", "clip_frac/"): sum(p["extra"].get(k, 0.0) for p in parts)
+                    / tokens for k in parts[0]["extra"]},
                  grad_norm=stats.grad_norm, lr=stats.lr)
         if self.cfg.grpo.beta > 0:
             m["kl"] = sum(p["kl_sum"] for p in parts) / tokens
@@ -312,7 +357,7 @@ class GRPOTrainer:
         if self.dist.is_main:
             state = {"step": self.step, "optimizer": self.optimizer.state_dict(),
                      "scheduler": self.scheduler.state_dict(), "monitor": self.monitor,
-                     "recent_rewards": self.recent_rewards, "config": self.cfg.to_dict(),
+                     "config": self.cfg.to_dict(),
                      "world_size": self.dist.world_size}
             ckpt.save_checkpoint(self.output_dir, self.step, unwrap(self.model), self.tokenizer,
                                  state, keep=self.cfg.run.save_total_limit)
@@ -327,7 +372,6 @@ class GRPOTrainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
         self.monitor = state.get("monitor", self.monitor)
-        self.recent_rewards = list(state.get("recent_rewards", []))
         rank_state = ckpt.load_rank_state(path, self.dist.rank)
         if rank_state is not None:
             ckpt.set_rng_state(rank_state["rng"])

@@ -5,8 +5,9 @@ One JSON object per line. Keys (absent when not defined):
 * ``step``, ``reward_mean``, ``reward_std``, ``rewards/<label>/mean`` and ``/std`` per component,
   ``accuracy`` (share of samples whose correctness component is 1), ``reward_failed`` (NaN: the
   reward raised), ``reward_none`` (no component applied), ``zero_std_frac`` (groups whose rewards
-  are all equal), ``dynamic_rounds``;
-* ``loss``, ``kl``, ``clip_low``, ``clip_high``, ``clip_frac``, ``entropy``, ``grad_norm``, ``lr``;
+  are all equal), ``dynamic_rounds``, ``dynamic_kept_groups``, ``dynamic_exhausted``;
+* ``loss``, ``kl``, ``clip_low``, ``clip_high``, ``clip_frac``, ``entropy`` (averaged over every
+  ``num_iterations`` pass), ``clip_frac/pass<k>`` (with several passes), ``grad_norm``, ``lr``;
 * ``completion_len_mean/min/max``, ``truncated_frac``;
 * ``time_generate``, ``time_reward`` (scoring threads), ``time_reward_wait`` (trainer blocked),
   ``time_logps`` (reference/old log-probs), ``time_update``, ``time_step``;

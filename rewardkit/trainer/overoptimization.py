@@ -106,7 +106,8 @@ class OverOptimizationMonitor:
 
         Args:
             step: the optimizer step of this check.
-            train_reward: the mean training (proxy) reward around this step.
+            train_reward: the training (proxy) reward at this step; the trainer passes its
+                score on the held-out completions, the ones the held-out check scores.
             held_out: the held-out score at this step (higher is better).
             sqrt_kl: sqrt of the KL divergence from the initial policy (logged, shown in the
                 message; the x-axis of the Gao et al. plot).

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import shutil
+import tempfile
+import weakref
 from contextlib import contextmanager, nullcontext
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 
@@ -20,15 +24,18 @@ def unwrap(model: Any) -> Any:
     return getattr(model, "module", model)
 
 
-def load_policy(cfg: ModelConfig, device: str, resume_from: str | None = None) -> tuple[Any, Any]:
+def load_policy(cfg: ModelConfig, device: str, resume_from: str | None = None,
+                status: Callable[[str], None] | None = None) -> tuple[Any, Any]:
     """The policy (LoRA-wrapped when ``lora_r`` > 0) and its tokenizer, in train mode.
 
     With ``resume_from``, full weights (or LoRA adapters) come from that checkpoint folder.
+    ``status`` receives a line when something slow happens first (the one-time GGUF conversion).
     """
     lora_ckpt = resume_from if cfg.lora_r and resume_from else None
     source = resume_from if resume_from and not lora_ckpt else cfg.model
     model, tokenizer = load_model_and_tokenizer(source, dtype=cfg.dtype, device=device,
-                                                trust_remote_code=cfg.trust_remote_code)
+                                                trust_remote_code=cfg.trust_remote_code,
+                                                status=status)
     prepare_tokenizer(tokenizer)
     if cfg.lora_r:
         model = _add_lora(model, cfg, lora_ckpt)
@@ -63,33 +70,115 @@ def _add_lora(model: Any, cfg: ModelConfig, checkpoint: str | None) -> Any:
 class Reference:
     """The initial policy, for the KL penalty and sqrt(KL) on held-out prompts.
 
-    With LoRA it is the policy itself with adapters switched off (no second copy); otherwise a
-    frozen copy of the initial weights (loaded from the original model when resuming).
+    Three ways to hold it, from cheapest:
+
+    * LoRA: the policy itself with its adapters switched off (no second copy);
+    * ``on_disk`` (full fine-tuning with ``beta = 0``: only evaluation needs it): the initial
+      trainable weights in a file; :meth:`active` swaps them into the policy one tensor at a time
+      (the current weights go to a second file and come back on exit), so memory never holds a
+      second model;
+    * otherwise (``beta > 0``: every step needs it) a frozen in-memory copy of the initial weights
+      (loaded from the original model when resuming).
+
+    With LoRA or ``on_disk`` the module :meth:`active` yields *is* the policy in another state:
+    compute the policy's own outputs before entering it.
     """
 
-    def __init__(self, policy: Any, cfg: ModelConfig, device: str, resumed: bool) -> None:
+    def __init__(self, policy: Any, cfg: ModelConfig, device: str, resumed: bool,
+                 on_disk: bool = False) -> None:
         self.uses_adapters = bool(cfg.lora_r)
         self.policy = policy
         self.model = None
-        if not self.uses_adapters:
-            if resumed:
-                self.model, _ = load_model_and_tokenizer(cfg.model, dtype=cfg.dtype, device=device,
-                                                         trust_remote_code=cfg.trust_remote_code)
+        self._initial: _WeightFile | None = None
+        if self.uses_adapters:
+            return
+        if on_disk:
+            self._dir = tempfile.mkdtemp(prefix="rewardkit-reference-")
+            self._finalizer = weakref.finalize(self, shutil.rmtree, self._dir, True)
+            self._initial = _WeightFile(os.path.join(self._dir, "initial.bin"))
+            self._current = _WeightFile(os.path.join(self._dir, "current.bin"))
+            if resumed:  # the initial weights are the original model's, not the checkpoint's
+                original, _ = load_model_and_tokenizer(cfg.model, dtype=cfg.dtype, device="cpu",
+                                                       trust_remote_code=cfg.trust_remote_code)
+                wanted = {name for name, _ in _trainable(policy)}
+                self._initial.write((n, p) for n, p in original.named_parameters() if n in wanted)
+                del original
             else:
-                self.model = copy.deepcopy(unwrap(policy))
-            self.model.eval()
-            self.model.requires_grad_(False)
+                self._initial.write((n, p) for n, p in _trainable(policy))
+            return
+        if resumed:
+            self.model, _ = load_model_and_tokenizer(cfg.model, dtype=cfg.dtype, device=device,
+                                                     trust_remote_code=cfg.trust_remote_code)
+        else:
+            self.model = copy.deepcopy(unwrap(policy))
+        self.model.eval()
+        self.model.requires_grad_(False)
 
     @contextmanager
-    def active(self) -> Iterator[Any]:
-        """Yield a module computing the reference policy's outputs."""
+    def active(self, weights_unchanged: bool = False) -> Iterator[Any]:
+        """Yield a module computing the reference policy's outputs.
+
+        ``weights_unchanged``: the policy has not changed since the last exit (``on_disk``: its
+        weights saved then are reused instead of written again; e.g. between micro-batches of
+        one evaluation).
+        """
+        inner = unwrap(self.policy)
         if self.uses_adapters:
-            inner = unwrap(self.policy)
             with inner.disable_adapter():
                 yield inner
+        elif self._initial is not None:
+            params = dict(_trainable(self.policy))
+            if not (weights_unchanged and self._current.index):
+                self._current.write(params.items())
+            _load_into(params, self._initial)
+            try:
+                with torch.no_grad():
+                    yield inner
+            finally:
+                _load_into(params, self._current)
         else:
-            with nullcontext():
-                yield self.model
+            yield self.model
+
+    def close(self) -> None:
+        """Remove the weight files (``on_disk``); also done when the object is collected."""
+        if self._initial is not None:
+            self._finalizer()
+
+
+def _trainable(model: Any) -> list[tuple[str, Any]]:
+    return [(n, p) for n, p in unwrap(model).named_parameters() if p.requires_grad]
+
+
+def _load_into(params: dict[str, Any], source: "_WeightFile") -> None:
+    """Point each parameter at the tensor read from ``source`` (one tensor in flight at a time)."""
+    for name, tensor in source.read():
+        p = params[name]
+        p.data = tensor.to(p.device)
+
+
+class _WeightFile:
+    """Tensors written to one flat file and read back one at a time (raw bytes: any dtype)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.index: list[tuple[str, int, int, tuple[int, ...], torch.dtype]] = []
+
+    def write(self, named: Any) -> None:
+        index = []
+        with open(self.path, "wb") as fh:
+            for name, t in named:
+                flat = t.detach().reshape(-1).contiguous().cpu().view(torch.uint8)  # no copy on CPU
+                index.append((name, fh.tell(), flat.numel(), tuple(t.shape), t.dtype))
+                fh.write(memoryview(flat.numpy()))
+        self.index = index
+
+    def read(self) -> Iterator[tuple[str, torch.Tensor]]:
+        with open(self.path, "rb") as fh:
+            for name, offset, nbytes, shape, dtype in self.index:
+                buf = torch.empty(nbytes, dtype=torch.uint8)
+                fh.seek(offset)
+                fh.readinto(memoryview(buf.numpy()))
+                yield name, buf.view(dtype).reshape(shape)
 
 
 def make_optimizer(model: Any, cfg: OptimConfig) -> torch.optim.Optimizer:

@@ -56,6 +56,11 @@ class StepProgress:
             elapsed = time.perf_counter() - self._t0
             print(f"step {step}/{self.total}  {line}  [{elapsed:.0f}s]", file=sys.stderr, flush=True)
 
+    def status(self, text: str) -> None:
+        """What the run is doing (before the first step line); silent with ``--no-progress``."""
+        if not self.quiet:
+            self.message(text)
+
     def message(self, text: str) -> None:
         if self._bar is not None:
             self._bar.console.print(text)

@@ -160,11 +160,14 @@ def dynamic_rollout(generator: Generator, pool: RewardPool, source: Any, num_pro
 
     Samples ``num_prompts`` prompts from ``source``, drops the groups with zero reward variance
     (they have no advantage to learn from) and samples as many new prompts as were dropped, for at
-    most ``max_rounds`` rounds. If no group ever varies, the last round is returned as it is.
+    most ``max_rounds`` rounds. If no group ever varies, the last round is returned as it is
+    (all its advantages are zero: the step teaches nothing), and the result says so.
 
     Returns:
-        The rollout (at most ``num_prompts`` groups) and ``{"rounds", "zero_std"}`` where
-        ``zero_std`` flags the first round's groups (the fraction a plain step would have wasted).
+        The rollout (at most ``num_prompts`` groups) and ``{"rounds", "zero_std", "kept",
+        "wanted", "exhausted"}``: ``zero_std`` flags the first round's groups (the fraction a
+        plain step would have wasted), ``kept`` is how many groups with varying rewards the step
+        trains on (of ``wanted``), ``exhausted`` is True when ``max_rounds`` ran out first.
     """
     from rewardkit.trainer.advantages import reward_tensor, zero_variance_groups
 
@@ -180,4 +183,6 @@ def dynamic_rollout(generator: Generator, pool: RewardPool, source: Any, num_pro
         if good:
             kept.append(select_groups(last, good))
             have += len(good)
-    return (concat_rollouts(kept) if kept else last), {"rounds": rounds, "zero_std": first_zero}
+    return (concat_rollouts(kept) if kept else last), {
+        "rounds": rounds, "zero_std": first_zero, "kept": have, "wanted": num_prompts,
+        "exhausted": have < num_prompts}

@@ -80,7 +80,11 @@ def fill_logps(model: Any, micro: Sequence[MicroBatch], attr: str, temperature: 
 
 @dataclass
 class UpdateStats:
-    """Sums over the step's micro-batches (divide by ``tokens``)."""
+    """Sums over the step's micro-batches (divide by ``tokens``), averaged over the
+    ``num_iterations`` passes (the first pass is on-policy: its ratio is exactly 1, so clipping and
+    the KL of later passes are what these figures are for). ``extra`` holds the clip fraction sum
+    of each pass (``clip_sum/pass<k>``) when there is more than one.
+    """
 
     loss: float = 0.0
     tokens: float = 0.0
@@ -111,7 +115,7 @@ def run_update(model: Any, optimizer: torch.optim.Optimizer, scheduler: Any, mic
             sync = nullcontext() if last or not hasattr(model, "no_sync") else model.no_sync()
             with sync:
                 loss = _micro_step(model, mb or micro[0], cfg, totals, temperature, device,
-                                   stats if (mb is not None and it == 0) else None)
+                                   stats if mb is not None else None, it, num_iterations)
                 (loss if mb is not None else loss * 0.0).backward()
             if mb is not None:
                 stats.loss += float(loss.detach()) / num_iterations
@@ -128,8 +132,10 @@ def run_update(model: Any, optimizer: torch.optim.Optimizer, scheduler: Any, mic
 
 
 def _micro_step(model: Any, mb: MicroBatch, cfg: LossConfig, totals: Totals, temperature: float,
-                device: Any, stats: UpdateStats | None) -> torch.Tensor:
-    """Loss of one micro-batch; with ``stats``, add its statistics (first iteration only)."""
+                device: Any, stats: UpdateStats | None, it: int = 0,
+                num_iterations: int = 1) -> torch.Tensor:
+    """Loss of one micro-batch; with ``stats``, add its statistics (pass ``it`` of
+    ``num_iterations``; each pass weighs 1 / num_iterations, tokens are counted once)."""
     batch = mb.packed.to(device)
     logps, entropy = completion_logps(model, batch, temperature, with_entropy=stats is not None,
                                       prompt_model=getattr(model, "module", model))
@@ -138,9 +144,14 @@ def _micro_step(model: Any, mb: MicroBatch, cfg: LossConfig, totals: Totals, tem
     ref = mb.ref_logps.to(device) if mb.ref_logps is not None else None
     loss, st = grpo_loss(logps, old, ref, mb.advantages.to(device), mask, cfg, totals)
     if stats is not None:
-        stats.tokens += st["tokens"]
-        stats.kl_sum += st.get("kl_sum", 0.0)
-        stats.clip_low_sum += st["clip_low_sum"]
-        stats.clip_high_sum += st["clip_high_sum"]
-        stats.entropy_sum += float((entropy * mask).sum()) if entropy is not None else 0.0
+        w = 1.0 / num_iterations
+        if it == 0:
+            stats.tokens += st["tokens"]
+        stats.kl_sum += w * st.get("kl_sum", 0.0)
+        stats.clip_low_sum += w * st["clip_low_sum"]
+        stats.clip_high_sum += w * st["clip_high_sum"]
+        stats.entropy_sum += w * float((entropy * mask).sum()) if entropy is not None else 0.0
+        if num_iterations > 1:
+            key = f"clip_sum/pass{it + 1}"
+            stats.extra[key] = stats.extra.get(key, 0.0) + st["clip_low_sum"] + st["clip_high_sum"]
     return loss

@@ -36,7 +36,10 @@ def test_default_model_converted_once_into_the_cache(tmp_path, monkeypatch):
     import time
 
     monkeypatch.setenv("REWARDKIT_CACHE", str(tmp_path / "cache"))
-    first = Path(resolve_model(None))
+    said: list[str] = []
+    first = Path(resolve_model(None, status=said.append))
+    assert len(said) == 1 and "converting" in said[0] and "once" in said[0]  # grpo-train prints it
+    assert resolve_model(None, status=said.append) == str(first) and len(said) == 1  # cached
     assert first.parent == tmp_path / "cache" / "models"
     assert (first / "model.safetensors").is_file() and (first / "tokenizer.json").is_file()
     assert not [p for p in first.parent.iterdir() if p.name.startswith(".")]  # no temp dir left
@@ -130,3 +133,30 @@ def test_bad_generation_config():
         GenerationConfig(num_generations=0)
     with pytest.raises(ValueError):
         GenerationConfig(top_p=0)
+
+
+def test_no_deprecated_cache_keyword_in_our_own_calls(tiny):
+    """Generation and grouped log-probs hand the KV cache over the way transformers names it now:
+    our own calls raise no deprecation warning (a FutureWarning from ``past_key_values``, removal
+    announced for transformers 5.40), here turned into errors."""
+    import warnings
+
+    import torch
+
+    from rewardkit.trainer.logprobs import completion_logps, pack, pack_grouped
+
+    model, tok = tiny
+    gen = HFGenerator(model, tok, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        warnings.simplefilter("error", DeprecationWarning)
+        outs = gen.generate(["ab", "abc d"], GenerationConfig(max_new_tokens=5, num_generations=2))
+        prompts = [o.prompt_ids for o in outs]
+        comps = [o.completion_ids for o in outs]
+        grouped = pack_grouped([prompts[0], prompts[2]], comps, [2, 2], tok.pad_token_id)
+        with torch.no_grad():
+            lg, _ = completion_logps(model, grouped)
+    with torch.no_grad():
+        lp, _ = completion_logps(model, pack(prompts, comps, tok.pad_token_id))
+    mask = pack(prompts, comps, tok.pad_token_id).completion_mask
+    assert torch.allclose(lg * mask, lp * mask, atol=1e-5)  # same numbers as the packed layout

@@ -67,7 +67,8 @@ def test_gamed_run_trips_the_alarm_and_stops(tmp_path):
     history = over["history"]
     assert history[-1]["train_reward"] > history[0]["train_reward"]  # the proxy was gamed ...
     assert history[-1]["held_out"] < history[0]["held_out"] - 0.1    # ... and the check fell
-    assert history[-1]["sqrt_kl"] > history[0]["sqrt_kl"] > 0
+    assert history[0]["step"] == 0 and history[0]["sqrt_kl"] == 0  # the initial policy
+    assert history[-1]["sqrt_kl"] > history[1]["sqrt_kl"] > 0
 
     rows = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     flagged = [r for r in rows if r.get("overoptimization")]

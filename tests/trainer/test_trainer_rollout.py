@@ -100,7 +100,8 @@ def test_dynamic_sampling_drops_flat_groups_and_refills():
     finally:
         pool.close()
     # round 1: flat1, var1 -> keep var1; round 2: flat2 -> nothing; round 3: var2 -> full
-    assert info == {"rounds": 3, "zero_std": [True, False]}
+    assert info == {"rounds": 3, "zero_std": [True, False], "kept": 2, "wanted": 2,
+                    "exhausted": False}
     assert [r["prompt"] for r in ro.rows] == ["var1", "var2"]
     assert [g.prompt_index for g in ro.generations] == [0, 0, 1, 1]
     assert ro.result.rewards == [1.0, 0.0, 0.0, 1.0]
@@ -115,4 +116,5 @@ def test_dynamic_sampling_gives_up_after_max_rounds():
     finally:
         pool.close()
     assert info["rounds"] == 2 and len(ro.rows) == 2  # the last round, all flat
+    assert info["exhausted"] is True and info["kept"] == 0 and info["wanted"] == 2
     assert ro.result.rewards == [0.0, 0.0, 0.0, 0.0]
