@@ -225,9 +225,9 @@ class Reward:
 
 
 def _list_columns(columns: Mapping[str, Any], n: int) -> dict[str, Sequence[Any]]:
-    """Keep the per-sample columns TRL passes (lists of length n); drop trainer extras."""
-    return {k: v for k, v in columns.items()
-            if isinstance(v, (list, tuple)) and len(v) == n and k not in ("completion_ids",)}
+    """Keep the per-sample columns TRL passes (lists of length n, ``completion_ids`` included: a
+    reward that names it counts the policy's own tokens); drop trainer extras."""
+    return {k: v for k, v in columns.items() if isinstance(v, (list, tuple)) and len(v) == n}
 
 
 @functools.lru_cache(maxsize=None)

@@ -30,7 +30,7 @@ from rewardkit.core.spec import RewardSpec
 __all__ = ["TRLRewardFunction", "reward_funcs", "reward_weights", "grpo_config_kwargs"]
 
 #: keyword arguments TRL passes that are not dataset columns
-_TRAINER_KWARGS = ("completion_ids", "trainer_state", "log_extra", "log_metric", "environments")
+_TRAINER_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments")
 
 Spec = str | Mapping | RewardSpec | ComposedReward
 

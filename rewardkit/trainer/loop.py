@@ -29,7 +29,8 @@ from rewardkit.trainer.data import build_source
 from rewardkit.trainer.distributed import all_reduce_max, barrier, gather_objects, init_distributed
 from rewardkit.trainer.evaluate import Evaluator, default_held_out, eval_metrics
 from rewardkit.trainer.loss import LossConfig, Totals
-from rewardkit.trainer.metrics import MetricsWriter, accuracy_label, length_metrics, reward_metrics
+from rewardkit.trainer.metrics import (MetricsWriter, UsageMeter, accuracy_label, length_metrics,
+                                       reward_metrics)
 from rewardkit.trainer.policy import Reference, load_policy, make_optimizer, make_scheduler, unwrap
 from rewardkit.trainer.progress import StepProgress
 from rewardkit.trainer.rollout import RewardPool, Rollout, dynamic_rollout, start_rollout
@@ -55,6 +56,7 @@ class GRPOTrainer:
         held = load_reward(g.run.held_out, plugin_manager=plugin_manager) if g.run.held_out else None
         self.executor = get_executor(g.grpo.executor)  # where verification runs (local, Ray)
         self.reward = self.executor.bind(reward)
+        self.usage = UsageMeter(reward)  # a judge's requests and tokens per step
         self.held_out_reward = self.executor.bind(held) if held is not None else None
         self.dist, self.device = init_distributed(resolve_device(g.model.device))
         if g.grpo.prompts_per_step % self.dist.world_size:
@@ -311,6 +313,7 @@ class GRPOTrainer:
         rewards = [v for x in ro for v in x["rewards"]]
         comps = {k: [v for x in ro for v in x["components"][k]] for k in ro[0]["components"]}
         m = reward_metrics(rewards, comps, self.acc_label)
+        m.update(self.usage.step())
         m.update(length_metrics([v for x in ro for v in x["lengths"]],
                                 [v for x in ro for v in x["truncated"]]))
         zero = [z for p in parts for z in (p["sampling"]["zero_std"] or [])]

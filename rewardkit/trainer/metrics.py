@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-__all__ = ["mean_std", "reward_metrics", "length_metrics", "MetricsWriter", "read_metrics",
+__all__ = ["mean_std", "reward_metrics", "length_metrics", "UsageMeter", "MetricsWriter", "read_metrics",
            "accuracy_label", "CORRECTNESS_REWARDS"]
 
 #: components whose value 1.0 means "correct": the accuracy metric uses the first one in a spec
@@ -69,6 +69,34 @@ def reward_metrics(rewards: Sequence[Any], components: dict[str, Sequence[Any]],
         vals = _finite(components[acc_label])
         out[f"{prefix}accuracy"] = sum(v >= 1.0 - 1e-9 for v in vals) / len(vals) if vals else None
     return out
+
+
+class UsageMeter:
+    """Per-step use of the components that count their cost (a ``judge``'s requests, cache hits
+    and tokens): each reward, or its ``fallback``, with a ``usage() -> dict[str, int]`` of running
+    totals becomes ``usage/<label>/<counter>`` metrics, the change since the last step. Counted in
+    this process (the local executor; a Ray executor's workers keep their own counts)."""
+
+    def __init__(self, reward: Any) -> None:
+        self.sources = [src for spec, r in reward.components for src in _counted(spec.label, r)]
+        self.last: dict[str, int] = {}
+
+    def step(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for label, obj in self.sources:
+            for key, total in obj.usage().items():
+                name = f"usage/{label}/{key}"
+                out[name] = total - self.last.get(name, 0)
+                self.last[name] = total
+        return out
+
+
+def _counted(label: str, reward: Any) -> list[tuple[str, Any]]:
+    found = [(label, reward)] if callable(getattr(reward, "usage", None)) else []
+    fallback = getattr(reward, "fallback", None)
+    if fallback is not None and callable(getattr(fallback, "usage", None)):
+        found.append((f"{label}.fallback", fallback))
+    return found
 
 
 def length_metrics(lengths: Sequence[int], truncated: Sequence[bool], prefix: str = "") -> dict[str, Any]:

@@ -38,13 +38,15 @@ class Rollout:
 def score_generations(reward: ComposedReward, rows: Sequence[dict[str, Any]],
                       generations: Sequence[Generation], prompts: Sequence[str],
                       offset: int = 0) -> tuple[BatchResult, float]:
-    """Score generations with the rows' columns (every column but ``prompt``) repeated per sample.
+    """Score generations with the rows' columns (every column but ``prompt``) repeated per sample,
+    and each completion's token ids (``completion_ids``: the ``length`` reward counts them).
 
     Returns the result and the seconds it took.
     """
     start = time.perf_counter()
     keys = [k for k in rows[0] if k != "prompt"] if rows else []
     columns = {k: [rows[g.prompt_index - offset].get(k) for g in generations] for k in keys}
+    columns["completion_ids"] = [g.completion_ids for g in generations]  # the policy's own count
     groups = [g.prompt_index for g in generations]
     result = reward.score(list(prompts), [g.text for g in generations], columns, groups=groups)
     return result, time.perf_counter() - start

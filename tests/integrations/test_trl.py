@@ -35,6 +35,13 @@ def test_trl_call_shape_conversational_none_and_trainer_kwargs():
     assert metrics == {"rewardkit/math/errors": 0.0, "rewardkit/failed_samples": 0.0}
 
 
+def test_trl_completion_ids_reach_the_length_reward():
+    (length,) = reward_funcs("length(max_length=10,cache_length=4)")
+    # the same short text, but TRL's token ids say the second completion is 12 tokens long
+    out = length(prompts=["p", "p"], completions=["short", "short"], completion_ids=[[1] * 3, [1] * 12])
+    assert out == [0.0, -1.0]
+
+
 def test_a_failure_in_one_component_makes_every_function_nan_for_that_sample(toy_rewards, caplog):
     crash, exact = reward_funcs("itest_crash:1+itest_exact:1")
     kwargs = {"prompts": ["p", "p", "p"], "completions": ["boom 4", "4", "5"], "answer": ["4", "4", "4"]}

@@ -118,3 +118,20 @@ def test_dynamic_sampling_gives_up_after_max_rounds():
     assert info["rounds"] == 2 and len(ro.rows) == 2  # the last round, all flat
     assert info["exhausted"] is True and info["kept"] == 0 and info["wanted"] == 2
     assert ro.result.rewards == [0.0, 0.0, 0.0, 0.0]
+
+
+def test_the_length_reward_counts_the_policys_own_token_ids():
+    import dataclasses
+    reward = load_reward("length(max_length=10,cache_length=4)")
+
+    class TwelveTokens(ScriptedGenerator):  # one short word each, but 12 tokens to the policy
+        def generate(self, prompts, config):
+            return [dataclasses.replace(g, completion_ids=[7] * 12) for g in super().generate(prompts, config)]
+
+    pool = RewardPool(reward, 1)
+    try:
+        ro = start_rollout(TwelveTokens({"q": ["ok", "ok"]}), pool, [{"prompt": "q"}],
+                           GenerationConfig(num_generations=2)).wait()
+    finally:
+        pool.close()
+    assert ro.result.rewards == [-1.0, -1.0]  # by the text's estimate it would be 0.0

@@ -110,6 +110,18 @@ def test_an_answer_after_thinking_still_counts(prompt, completion):
     assert verify_math("72", completion, prompt=prompt).ok
 
 
+def test_chat_prompts_say_the_template_opened_thinking_with_an_option():
+    """A chat-message prompt hides the template's <think>: ``think_opened=yes`` says it, as
+    ``format(think_opened=yes)`` does, and a truncated completion then has no answer."""
+    from rewardkit.verifiers.math import MathConfig
+    chat = [{"role": "user", "content": "How many rolls?"}]
+    opened = MathConfig(think_opened="yes")
+    assert not verify_math("72", r"48 + 24 = \boxed{72} hmm, wait", prompt=chat, config=opened).ok
+    assert verify_math("72", r"48 + 24</think> \boxed{72}", prompt=chat, config=opened).ok
+    assert verify_math("72", r"\boxed{72}", prompt=chat).ok  # auto: unknown, the completion decides
+    assert verify_math("72", r"\boxed{72}", prompt=QWEN_PROMPT, config=MathConfig(think_opened="no")).ok
+
+
 def test_math_and_format_read_thinking_the_same_way():
     """The shared reading: whatever format takes as the answer part, math reads its answer from."""
     from rewardkit.verifiers.format import verify_format

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,7 +14,7 @@ from rewardkit.verifiers.math import verify_math, verify_math_batch
 from rewardkit.verifiers.math.normalize import latex_clean, prepare_gold
 from rewardkit.verifiers.math.structure import merged, read_items, read_real_set
 
-from tests.verifiers.test_math_corpus import STRUCTURED_PATH
+STRUCTURED_PATH = Path(__file__).parent / "data" / "math_corpus_structured.yaml"  # the corpus file
 
 KINDS = [
     # gold, kind

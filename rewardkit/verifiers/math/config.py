@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from rewardkit.verifiers.tags import prompt_opens_think
+
 __all__ = ["MathConfig"]
 
 
@@ -30,6 +32,15 @@ class MathConfig:
         "help": "worker processes for the sympy/math-verify comparisons"})
     memory_mb: int = field(default=2048, metadata={
         "help": "address-space limit of each worker process in MiB (0: no limit)"})
+    think_opened: Literal["auto", "yes", "no"] = field(default="auto", metadata={
+        "help": "did the chat template already emit <think> (then everything before the "
+                "completion's </think> is thinking, and a completion that never closes it has no "
+                "answer)? 'auto': yes when the prompt string ends inside <think>; for chat-message "
+                "prompts the template is unseen, so say 'yes' for Qwen3/DeepSeek-R1-style templates"})
+
+    def opened(self, prompt: object) -> bool | None:
+        """Whether ``prompt`` left a think block open (None: unknown, the completion decides)."""
+        return {"yes": True, "no": False}.get(self.think_opened, prompt_opens_think(prompt))
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
@@ -40,6 +51,8 @@ class MathConfig:
             raise ValueError("decimal_digits must be >= 0 (0 accepts only exact values)")
         if self.max_answer_chars < 1:
             raise ValueError("max_answer_chars must be >= 1")
+        if self.think_opened not in ("auto", "yes", "no"):
+            raise ValueError(f"think_opened must be 'auto', 'yes' or 'no', got {self.think_opened!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         if self.memory_mb != 0 and self.memory_mb < 512:

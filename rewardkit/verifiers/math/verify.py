@@ -36,7 +36,6 @@ from rewardkit.verifiers.math.normalize import (Gold, as_column, canonical, deci
                                                 read_letter, read_number, read_word)
 from rewardkit.verifiers.math.numbers import numbers_equal, parse_number
 from rewardkit.verifiers.pool import Outcome, TimeoutPool
-from rewardkit.verifiers.tags import prompt_opens_think
 from rewardkit.verifiers.verdict import Verdict
 
 __all__ = ["verify_math", "verify_math_batch", "shared_pool"]
@@ -203,7 +202,7 @@ def _plan(gold: Any, completion: str, config: MathConfig, prompt: Any = None) ->
         raise ValueError("the gold answer is None (a reward scores such rows as not applicable)")
     started = time.perf_counter()
     case = _Case(prepare_gold(str(gold)), extract_answer(completion, config.last_number_fallback,
-                                                         prompt_opens_think(prompt)))
+                                                         config.opened(prompt)))
     answers = case.extraction.answers
     if len(answers) > 1 and not case.gold.single and len(answers) <= _MAX_DISTINCT:
         answers = (", ".join(answers),)  # several boxes for several values: one answer
