@@ -7,6 +7,7 @@ plus the few it needs to import: scripts/setup.sh); nothing here copies its code
 """
 from __future__ import annotations
 
+import asyncio
 import math
 
 import numpy as np
@@ -127,7 +128,18 @@ def test_without_a_finite_stand_in_verls_advantages_for_the_group_are_nan(toy_re
     assert torch.isnan(advantages[:4]).all() and torch.isfinite(advantages[4:]).all()
 
 
-def test_reward_loop_naive_manager_the_default(toy_rewards, tokenizer):
+@pytest.fixture
+def event_loop_for_verl():
+    """verl's reward-loop managers take the thread's current event loop when built; an earlier test
+    may have closed that one, so each of these tests gets a fresh loop (and leaves an open one)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def test_reward_loop_naive_manager_the_default(toy_rewards, tokenizer, event_loop_for_verl):
     from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManager
 
     data = _batch(tokenizer)
@@ -192,7 +204,7 @@ def test_strict_stops_at_the_first_failure(toy_rewards, tokenizer):
         manager(_batch(tokenizer))
 
 
-def test_the_reward_loop_stops_past_max_error_rate(toy_rewards, tokenizer):
+def test_the_reward_loop_stops_past_max_error_rate(toy_rewards, tokenizer, event_loop_for_verl):
     from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManager
 
     rows = [(uid, gt, "boom") for uid, gt, _ in ROWS]

@@ -111,7 +111,7 @@ def test_verifier_errors_follow_the_host_policy(monkeypatch, caplog):
     res = composed.score(None, ["\\boxed{1}"], {"answer": ["1"]})
     assert math.isnan(res.components["math"][0]) and composed.error_counts["math"] == 1
     assert "plugin 'math'" in caplog.text and "worker died" in caplog.text
-    with pytest.raises(RewardError, match="reward 'math' .* sample 0"):
+    with pytest.raises(RewardError, match="reward 'math' .* sample 1"):
         load_reward("math", strict=True).score(None, ["\\boxed{1}"], {"answer": ["1"]})
 
 
