@@ -8,13 +8,12 @@ the component's declared ``value_range`` is such a failure too (see :meth:`Rewar
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from rewardkit.core.errors import UsageError
-from rewardkit.core.reward import Reward, Score, _list_columns, prompt_text
+from rewardkit.core.reward import LockedState, Reward, Score, _list_columns, prompt_text
 from rewardkit.core.spec import ComponentSpec, RewardSpec, load_spec
 
 __all__ = ["BatchResult", "ComposedReward", "load_reward", "combine"]
@@ -91,7 +90,7 @@ def _normalize_in_groups(values: list[float | None], groups: Sequence[Any]) -> l
     return out
 
 
-class ComposedReward:
+class ComposedReward(LockedState):
     """A reward spec bound to reward instances. Picklable (for process pools and Ray).
 
     Call :meth:`score` for the full result, or the object itself in TRL's shape for totals.
@@ -105,17 +104,8 @@ class ComposedReward:
         self.rewards = list(rewards)
         self.strict = strict
         self.error_counts: Counter[str] = Counter({label: 0 for label in spec.labels})
-        self._lock = threading.Lock()
+        LockedState.__init__(self)
         self.__name__ = str(spec)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.pop("_lock", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     @property
     def components(self) -> list[tuple[ComponentSpec, Reward]]:

@@ -11,11 +11,10 @@ samples reached the fallback.
 """
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from rewardkit.core.errors import UsageError
-from rewardkit.core.reward import Reward, Score
+from rewardkit.core.reward import LockedState, Reward, Score
 
 if TYPE_CHECKING:  # pragma: no cover
     from rewardkit.core.registry import RewardRegistry
@@ -27,7 +26,7 @@ def _default_wanted(rule: Reward, score: Score) -> bool:
     return score.error is None and score.value is not None and score.value <= rule.value_range[0]
 
 
-class FallbackReward(Reward):
+class FallbackReward(LockedState, Reward):
     """``rule``'s value, except where ``rule`` refused: there ``fallback``'s value.
 
     A fallback that fails gives no score (NaN, counted), never the rule's 0.
@@ -42,16 +41,7 @@ class FallbackReward(Reward):
                             max(rule.value_range[1], fallback.value_range[1]))
         self.scored = 0
         self.reached = 0
-        self._lock = threading.Lock()
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.pop("_lock", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+        LockedState.__init__(self)
 
     def required_columns(self) -> list[str]:  # type: ignore[override]
         return sorted(set(self.rule.required_columns()) | set(self.fallback.required_columns()))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import threading
 import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
@@ -79,6 +80,22 @@ def prompt_text(prompt: Any) -> str:
     if isinstance(prompt, Sequence):
         return "\n".join(str(m.get("content") or "") for m in prompt if isinstance(m, Mapping))
     return str(prompt)
+
+
+class LockedState:
+    """A ``_lock`` for counters shared by threads, dropped when pickled (to a worker) and rebuilt."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
 
 class Reward:
