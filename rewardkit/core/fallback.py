@@ -33,7 +33,7 @@ class FallbackReward(LockedState, Reward):
     """
 
     def __init__(self, rule: Reward, fallback: Reward) -> None:
-        super().__init__(rule.options)
+        Reward.__init__(self, rule.options)
         self.rule, self.fallback = rule, fallback
         self.name, self.plugin = rule.name, rule.plugin
         self.Options = rule.Options
