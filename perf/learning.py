@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED_TARGET, MEDIAN_TARGET = 0.15, 0.25
 
 
-def run_seed(seed: int, steps: int, out: Path, reuse: bool, log) -> Path:
+def run_seed(seed: int, steps: int, out: Path, reuse: bool, log, threads: int = 1) -> Path:
     """Train one seed with the defaults into ``out/seed-N`` (or reuse a finished run there)."""
     folder = out / f"seed-{seed}"
     if reuse and _finished(folder, steps):
@@ -41,7 +41,7 @@ def run_seed(seed: int, steps: int, out: Path, reuse: bool, log) -> Path:
         return folder
     cmd = [sys.executable, "-m", "rewardkit.trainer.cli", "--reward", "math+format",
            "--seed", str(seed), "--max-steps", str(steps), "--output-dir", str(folder),
-           "--overwrite-output-dir", "--save-every", "0", "--num-threads", "1", "--no-progress",
+           "--overwrite-output-dir", "--save-every", "0", "--num-threads", str(threads), "--no-progress",
            "--no-plots"]
     log(f"seed {seed}: {' '.join(cmd[1:])}")
     began = time.perf_counter()
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", help="comma list of seeds (default 0,1,2; --quick 0,1)")
     ap.add_argument("--steps", type=int, help="training steps per seed (default 40; --quick 20)")
     ap.add_argument("--out", default="runs/learning", help="run folders go to OUT/seed-N")
-    ap.add_argument("--parallel", type=int, default=1, help="seeds trained at once (one torch "
-                    "thread each)")
+    ap.add_argument("--parallel", type=int, default=1, help="seeds trained at once (the CPU's "
+                    "cores are shared among them)")
     ap.add_argument("--reuse", action="store_true", help="reuse finished runs found in --out")
     ap.add_argument("--plot", help="write one PNG with every seed's curve here")
     args = ap.parse_args(argv)
@@ -131,8 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     env_note = os.environ.get("PYTHONPATH", "")
     log(f"seeds {seeds}, {steps} steps each, {args.parallel} at a time"
         + (f" (PYTHONPATH={env_note})" if env_note else ""))
+    threads = max(1, (os.cpu_count() or 1) // max(1, args.parallel))
     with ThreadPoolExecutor(max(1, args.parallel)) as pool:
-        folders = list(pool.map(lambda s: run_seed(s, steps, out, args.reuse, log), seeds))
+        folders = list(pool.map(lambda s: run_seed(s, steps, out, args.reuse, log, threads), seeds))
     results = [seed_result(s, f) for s, f in zip(seeds, folders)]
     for r in results:
         curve = ", ".join(f"{s}: {a:.3f}" for s, a in r["curve"])

@@ -8,7 +8,9 @@ plus the few it needs to import: scripts/setup.sh); nothing here copies its code
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
+import statistics
 
 import numpy as np
 import pytest
@@ -175,9 +177,13 @@ def test_prime_manager_gets_plain_numbers(toy_rewards, tokenizer):
     assert torch.isfinite(rewards).all() and torch.isfinite(data.batch["acc"]).all()
     for i in (0, 1, 3, 4, 5, 6, 7):
         assert rewards[i].item() == pytest.approx(expected[i])
-    # prime scores each response in a fresh worker process that sees no other sample of its group:
-    # the stand-in falls back to 0.0 and no flag reaches verl (documented: prefer the reward loop)
-    assert rewards[2].item() == 0.0
+    # prime scores the responses in a pool of worker processes: the one that scores the failed sample
+    # has seen none, or some, of its group's other samples (which depends on scheduling), so the
+    # stand-in is 0.0 or the mean of such a subset; no flag reaches verl (documented: prefer the
+    # reward loop)
+    seen = [expected[i] for i in (0, 1, 3)]
+    allowed = [0.0] + [statistics.fmean(c) for k in (1, 2, 3) for c in itertools.combinations(seen, k)]
+    assert any(rewards[2].item() == pytest.approx(v) for v in allowed), (rewards[2].item(), allowed)
     assert torch.isfinite(_advantages(reward_tensor, data)).all()
 
 
