@@ -23,6 +23,7 @@ from typing import Any, Literal, Mapping, Sequence
 
 from rewardkit import Reward, Score, hookimpl
 from rewardkit.core.errors import UsageError
+from rewardkit.core.probes import Probe
 from rewardkit.core.reward import completion_text, prompt_text
 from rewardkit.verifiers.code import CodeTask, Limits, get_backend, get_pool, verify_many
 from rewardkit.verifiers.verdict import Verdict
@@ -172,3 +173,12 @@ def _empty(value: Any) -> bool:
 def rewardkit_rewards():
     return [CodeReward, HiddenCodeReward]
 
+
+
+@hookimpl
+def rewardkit_probes(reward_name: str) -> Sequence[Probe]:
+    """Code probes (programs that try to fool the test harness) for ``code`` and ``code_hidden``."""
+    if reward_name not in (CodeReward.name, HiddenCodeReward.name):
+        return []
+    from rewardkit.probes import code
+    return code.probes() if reward_name == CodeReward.name else code.hidden_probes()

@@ -11,7 +11,10 @@ small instruct model for ("think step by step and put the final answer in \\boxe
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from rewardkit import Reward, Score, hookimpl
+from rewardkit.core.probes import Probe
 from rewardkit.verifiers.format import FormatRules, verify_format
 
 __all__ = ["Format"]
@@ -39,3 +42,12 @@ class Format(Reward):
 @hookimpl
 def rewardkit_rewards():
     return [Format]
+
+
+@hookimpl
+def rewardkit_probes(reward_name: str) -> Sequence[Probe]:
+    """Format probes (tags without content, tags twice, out of order) for ``format``."""
+    if reward_name != Format.name:
+        return []
+    from rewardkit.probes.format import probes
+    return probes()

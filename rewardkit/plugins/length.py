@@ -33,6 +33,7 @@ from typing import Any, Literal, Sequence
 
 from rewardkit import Reward, Score, hookimpl
 from rewardkit.core.errors import UsageError
+from rewardkit.core.probes import Probe
 
 __all__ = ["Length", "LengthOptions", "overlong_penalty", "measure", "load_tokenizer"]
 
@@ -148,3 +149,12 @@ class Length(Reward):
 @hookimpl
 def rewardkit_rewards():
     return [Length]
+
+
+@hookimpl
+def rewardkit_probes(reward_name: str) -> Sequence[Probe]:
+    """Length probes (padding, hiding length from the count) for ``length``."""
+    if reward_name != Length.name:
+        return []
+    from rewardkit.probes.length import probes
+    return probes()

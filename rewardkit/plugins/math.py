@@ -17,6 +17,7 @@ import logging
 from typing import Any, Mapping, Sequence
 
 from rewardkit import Reward, Score, hookimpl
+from rewardkit.core.probes import Probe
 from rewardkit.core.reward import completion_text
 from rewardkit.verifiers.math import MathConfig, verify_math, verify_math_batch
 from rewardkit.verifiers.verdict import Verdict
@@ -95,3 +96,11 @@ def _to_score(verdict: Verdict) -> Score:
 def rewardkit_rewards():
     return [MathReward]
 
+
+@hookimpl
+def rewardkit_probes(reward_name: str) -> Sequence[Probe]:
+    """Math probes (answers a lenient equivalence checker would pay for) for ``math``."""
+    if reward_name != MathReward.name:
+        return []
+    from rewardkit.probes.math import probes
+    return probes()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
 from rewardkit import hookimpl
+from rewardkit.core.probes import Probe
 from rewardkit.core.reward import Reward, Score
 from rewardkit.verifiers.prm.aggregation import aggregate, shape, value_range
 from rewardkit.verifiers.prm.steps import decode_escapes
@@ -127,3 +128,12 @@ class PRMReward(Reward):
 def rewardkit_rewards() -> list[type[Reward]]:
     """The ``prm`` reward."""
     return [PRMReward]
+
+
+@hookimpl
+def rewardkit_probes(reward_name: str) -> Sequence[Probe]:
+    """PRM probes (farming the process reward model with extra steps) for ``prm``."""
+    if reward_name != PRMReward.name:
+        return []
+    from rewardkit.probes.prm import probes
+    return probes()

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Sequence
 
 from rewardkit import Reward, Score, hookimpl
+from rewardkit.core.probes import Probe
 
 __all__ = ["Repetition", "RepetitionOptions", "repetition_fraction", "pieces"]
 
@@ -103,3 +105,12 @@ class Repetition(Reward):
 @hookimpl
 def rewardkit_rewards():
     return [Repetition]
+
+
+@hookimpl
+def rewardkit_probes(reward_name: str) -> Sequence[Probe]:
+    """Repetition probes (loops the measure must still see) for ``repetition``."""
+    if reward_name != Repetition.name:
+        return []
+    from rewardkit.probes.repetition import probes
+    return probes()

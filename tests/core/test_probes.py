@@ -15,11 +15,12 @@ from rewardkit.core.probes import (ERROR, ROBUST, SKIPPED, VULNERABLE, Expect, P
 from rewardkit.core.reward import Reward, Score, reward
 
 # A third-party distribution with deliberately weak rewards and its own probes. Its reward named
-# "math" replaces the built-in one (only this plugin and the built-in probes are loaded), so the
-# built-in math probes run against a grader that pays for the gold anywhere in the text.
+# "math" replaces the built-in one (only this plugin is loaded) and it contributes the built-in math
+# probes for it, so they run against a grader that pays for the gold anywhere in the text.
 WEAK_PLUGIN = '''
 from rewardkit import hookimpl, reward
 from rewardkit.core.probes import Expect, Probe
+from rewardkit.probes import math as math_probes
 
 @reward("math")
 def weak_math(completion, answer):
@@ -40,6 +41,8 @@ def rewardkit_probes(reward_name):
     if reward_name == "keyword":
         return [Probe("keyword/stuffing", "keyword", "verified verified verified", Expect.eq(0),
                       description="says the keyword without doing the work")]
+    if reward_name == "math":  # the built-in suite, for this plugin's own "math"
+        return math_probes.probes()
     if reward_name == "format":  # probes for a reward this plugin does not own
         return [Probe("thirdparty/format-two-answers", "format", "\\\\boxed{1} \\\\boxed{2}",
                       Expect.lt_honest(), honest="\\\\boxed{1}")]
@@ -49,10 +52,10 @@ def rewardkit_probes(reward_name):
 
 @pytest.fixture
 def weak_only(make_dist, monkeypatch):
-    """Only the weak plugin and the built-in probes plugin are loaded."""
+    """Only the weak plugin is loaded."""
     make_dist("weak-rewards", {"weakplug": WEAK_PLUGIN}, {"weak": "weakplug"})
     monkeypatch.setenv("REWARDKIT_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("REWARDKIT_PLUGINS", "probes,weak")
+    monkeypatch.setenv("REWARDKIT_PLUGINS", "weak")
 
 
 # --- Expect ------------------------------------------------------------------------------------
@@ -281,8 +284,8 @@ def test_user_errors_exit_2_without_a_traceback(argv, message, capsys):
 
 # --- every built-in probe against the built-in rewards -----------------------------------------
 def test_at_least_40_builtin_probes_cover_the_builtin_rewards():
-    from rewardkit.probes.plugin import SUITES
-    counts = {name: len(collect_probes(name)) for name in SUITES}
+    builtin = ("math", "format", "length", "repetition", "code", "code_hidden", "prm", "judge")
+    counts = {name: len(collect_probes(name)) for name in builtin}
     assert all(counts.values()), counts
     assert sum(counts.values()) >= 40, counts
 
