@@ -179,7 +179,8 @@ def check_timeout(subj: Subject) -> str | None:
 
 
 def check_probes(subj: Subject) -> str | None:
-    from rewardkit.core.probes import ERROR, ROBUST, SKIPPED, VULNERABLE, run_component_probes
+    from rewardkit.core.probe_runner import run_component_probes
+    from rewardkit.core.probes import ERROR, ROBUST, SKIPPED, VULNERABLE
     if not subj.probes:
         return (f"no probes for reward {subj.name!r}: contribute some through rewardkit_probes "
                 "(see docs/writing-plugins.md)")

@@ -137,7 +137,7 @@ class Subject:
     @property
     def probes(self) -> list:
         if self._probes is None:
-            from rewardkit.core.probes import collect_probes
+            from rewardkit.core.probe_runner import collect_probes
             self._probes = collect_probes(self.name, self.pm)
         return self._probes
 

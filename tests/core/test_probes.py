@@ -10,8 +10,8 @@ import pytest
 
 from rewardkit.core.cli import main
 from rewardkit.core.errors import UsageError
-from rewardkit.core.probes import (ERROR, ROBUST, SKIPPED, VULNERABLE, Expect, Probe,
-                                   collect_probes, run_component_probes, run_spec_probes)
+from rewardkit.core.probe_runner import collect_probes, run_component_probes, run_spec_probes
+from rewardkit.core.probes import ERROR, ROBUST, SKIPPED, VULNERABLE, Expect, Probe
 from rewardkit.core.reward import Reward, Score, reward
 
 # A third-party distribution with deliberately weak rewards and its own probes. Its reward named
@@ -192,7 +192,7 @@ def test_options_applicability_accepts_several_values():
 
 def test_run_probes_on_a_composed_reward_probes_each_component_with_its_options():
     from rewardkit.core.compose import load_reward
-    from rewardkit.core.probes import run_probes
+    from rewardkit.core.probe_runner import run_probes
     composed = load_reward("format+format(answer=tag):0.5")
     results = run_probes(composed, select="empty-think")
     assert [(r.probe.name, r.component) for r in results] == [

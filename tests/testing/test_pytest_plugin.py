@@ -97,6 +97,7 @@ def test_plugin_is_inert_without_the_fixture(pytestconfig):
 def test_loading_the_plugin_imports_nothing_heavy():
     code = ("import sys, rewardkit.testing.pytest_plugin as p; "
             "heavy = [m for m in ('sympy', 'torch', 'math_verify', 'rewardkit.testing.conformance', "
-            "'rewardkit.core.probes') if m in sys.modules]; print(heavy)")
+            "'rewardkit.core.probes', 'rewardkit.core.probe_runner') if m in sys.modules]; "
+            "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -37,7 +37,8 @@ exit codes: 0 every probe that ran is ROBUST; 1 something is VULNERABLE or ERROR
         from rich.console import Console
 
         from rewardkit.core.errors import UsageError
-        from rewardkit.core.probes import ERROR, VULNERABLE, run_spec_probes
+        from rewardkit.core.probe_runner import run_spec_probes
+        from rewardkit.core.probes import ERROR, VULNERABLE
 
         if args.json:
             folder = os.path.dirname(os.path.abspath(args.json))
