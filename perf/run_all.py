@@ -123,9 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + r["tail"].replace("\n", "\n  "), file=sys.stderr)
     print(table(results))
     if args.json:
-        tmp = Path(args.json).with_suffix(".tmp")
-        tmp.write_text(json.dumps(results, indent=2))
-        os.replace(tmp, args.json)
+        from rewardkit.core.atomic import atomic_write_text
+        atomic_write_text(args.json, json.dumps(results, indent=2))
     return 0 if all(r["status"] in ("ok", "below target") for r in results) else 1
 
 

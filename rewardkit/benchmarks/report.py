@@ -8,18 +8,12 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from rewardkit.benchmarks.runner import SuiteRun
 from rewardkit.core.atomic import atomic_write
 
-__all__ = ["markdown_table", "write_results", "write_atomic", "plot"]
-
-
-def write_atomic(path: Path, write: Callable[[Any], None], binary: bool = False) -> None:
-    """Call ``write(fh)`` on a temp file next to ``path``, then rename it to ``path`` (parents
-    are created; special files such as /dev/stdout are written through, never replaced)."""
-    atomic_write(path, write, binary=binary, make_parents=True)
+__all__ = ["markdown_table", "write_results", "plot"]
 
 
 def _pct(x: float | None) -> str:
@@ -96,7 +90,8 @@ def plot(runs: Sequence[SuiteRun], path: Path) -> bool:
         ax.set_title(title, fontsize=10)
     axes[0][0].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=120), binary=True)
+    atomic_write(path, lambda fh: fig.savefig(fh, format="png", dpi=120), binary=True,
+                 make_parents=True)
     plt.close(fig)
     return True
 
@@ -117,8 +112,8 @@ def write_results(runs: Sequence[SuiteRun], out_dir: str | os.PathLike, config: 
     paths = {"json": out / "results.json", "markdown": out / "results.md", "plot": out / "results.png"}
     doc = {"rewardkit": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
            "config": config, "results": [r.to_json() for r in runs]}
-    write_atomic(paths["json"], lambda fh: json.dump(doc, fh, indent=2))
-    write_atomic(paths["markdown"], lambda fh: fh.write(markdown_table(runs)))
+    atomic_write(paths["json"], lambda fh: json.dump(doc, fh, indent=2), make_parents=True)
+    atomic_write(paths["markdown"], lambda fh: fh.write(markdown_table(runs)), make_parents=True)
     if not plot(runs, paths["plot"]):
         del paths["plot"]
     for run in runs:
@@ -126,6 +121,6 @@ def write_results(runs: Sequence[SuiteRun], out_dir: str | os.PathLike, config: 
         rows = [{"id": s.task_id, "completion": s.completion, "reward": None if s.reward != s.reward else s.reward, "correct": s.correct,
                  "answer": s.answer, "tokens": s.tokens, "error": s.error, "details": s.details}
                 for s in run.samples]
-        write_atomic(p, lambda fh, rows=rows: fh.writelines(json.dumps(r, ensure_ascii=False) + "\n"
-                                                            for r in rows))
+        atomic_write(p, lambda fh, rows=rows: fh.writelines(json.dumps(r, ensure_ascii=False) + "\n"
+                                                            for r in rows), make_parents=True)
     return paths

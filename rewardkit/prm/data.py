@@ -17,6 +17,7 @@ import random
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
+from rewardkit.core.atomic import atomic_write
 from rewardkit.core.errors import UsageError
 
 __all__ = ["StepExample", "read_examples", "write_examples", "prm800k_examples", "split_by_group"]
@@ -178,16 +179,13 @@ def prm800k_examples(record: dict[str, Any], neutral: float = 1.0) -> list[StepE
 
 
 def write_examples(examples: Iterable[StepExample], path: str) -> int:
-    """Write examples as rewardkit JSONL atomically (temp file, then rename). Returns the count."""
-    tmp = f"{path}.tmp{os.getpid()}"
-    n = 0
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for ex in examples:
-            row = {k: v for k, v in asdict(ex).items() if v not in (None, {}) or k == "labels"}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-    os.replace(tmp, path)
-    return n
+    """Write examples as rewardkit JSONL atomically (:func:`rewardkit.core.atomic.atomic_write`).
+    Returns the count."""
+    rows = [{k: v for k, v in asdict(ex).items() if v not in (None, {}) or k == "labels"}
+            for ex in examples]
+    atomic_write(path, lambda fh: fh.writelines(json.dumps(r, ensure_ascii=False) + "\n"
+                                                for r in rows))
+    return len(rows)
 
 
 def split_by_group(examples: Sequence[StepExample], holdout: float, seed: int = 0

@@ -22,6 +22,8 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from rewardkit.core.atomic import atomic_write
+
 __all__ = ["mean_std", "reward_metrics", "length_metrics", "UsageMeter", "MetricsWriter", "read_metrics",
            "accuracy_label", "CORRECTNESS_REWARDS"]
 
@@ -130,9 +132,7 @@ class MetricsWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume_step is not None and self.path.exists():
             kept = [r for r in read_metrics(self.path) if r.get("step", 0) <= resume_step]
-            tmp = self.path.with_suffix(".jsonl.tmp")
-            tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
-            os.replace(tmp, self.path)
+            atomic_write(self.path, lambda fh: fh.writelines(json.dumps(r) + "\n" for r in kept))
         elif resume_step is None and self.path.exists():
             self.path.unlink()
         self.fh = open(self.path, "a", encoding="utf-8")

@@ -11,9 +11,9 @@ import statistics
 from pathlib import Path
 from typing import Any, Sequence
 
+from rewardkit.core.atomic import atomic_write_text
 from rewardkit.core.errors import UsageError
 from rewardkit.trainer.metrics import read_metrics
-from rewardkit.trainer.runinfo import atomic_write_text
 
 __all__ = ["write_report", "summarize", "format_summary"]
 
@@ -196,5 +196,5 @@ def write_report(run_dir: str | Path, extra: dict[str, Any] | None = None,
         (run / "plots").mkdir(exist_ok=True)
         summary["plots"] = [str(p) for p in _figures(rows, run / "plots")]
     merged = {**(extra or {}), **summary}
-    atomic_write_text(run / "summary.json", json.dumps(merged, indent=2, default=str))
+    atomic_write_text(run / "summary.json", json.dumps(merged, indent=2, default=str), make_parents=True)
     return summary

@@ -1,29 +1,18 @@
 """The run folder: choose it, refuse to clobber a previous run, find the checkpoint to resume."""
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from rewardkit.core.atomic import atomic_write_text
 from rewardkit.core.errors import UsageError
 from rewardkit.trainer.checkpoint import find_resume_dir
 from rewardkit.trainer.config import RunConfig
 from rewardkit.trainer.distributed import DistInfo, gather_objects
 
-__all__ = ["prepare_output_dir", "create_output_dir", "write_config", "atomic_write_text"]
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+__all__ = ["prepare_output_dir", "create_output_dir", "write_config"]
 
 
 def prepare_output_dir(cfg: RunConfig, dist: DistInfo) -> tuple[Path, Path | None]:
@@ -64,4 +53,4 @@ def write_config(out: Path, config: dict[str, Any]) -> None:
     """``config.yaml`` of the run (the settings actually used)."""
     import yaml
 
-    atomic_write_text(out / "config.yaml", yaml.safe_dump(config, sort_keys=False))
+    atomic_write_text(out / "config.yaml", yaml.safe_dump(config, sort_keys=False), make_parents=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
 import shutil
 import stat
 import subprocess
@@ -16,19 +17,62 @@ from rewardkit.core.cli import main
 from rewardkit.core.errors import UsageError
 
 
-def test_ordinary_file_gets_umask_mode_and_keeps_an_existing_mode(tmp_path):
-    old = os.umask(0o022)
-    try:
-        new = tmp_path / "new.json"
-        atomic_write_text(new, "x")
-        assert new.read_text() == "x" and stat.S_IMODE(new.stat().st_mode) == 0o644
-        kept = tmp_path / "kept.json"
-        kept.write_text("old")
-        kept.chmod(0o600)
-        atomic_write_text(kept, "new")
-        assert kept.read_text() == "new" and stat.S_IMODE(kept.stat().st_mode) == 0o600
-    finally:
-        os.umask(old)
+@pytest.fixture(params=[0o022, 0o077])
+def umask(request):
+    """The process umask, set for the test (the mode a plain open() would give is 0o666 & ~umask)."""
+    old = os.umask(request.param)
+    yield request.param
+    os.umask(old)
+
+
+def test_ordinary_file_gets_umask_mode_and_keeps_an_existing_mode(tmp_path, umask):
+    new = tmp_path / "new.json"
+    atomic_write_text(new, "x")
+    assert new.read_text() == "x" and stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    kept = tmp_path / "kept.json"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    atomic_write_text(kept, "new")
+    assert kept.read_text() == "new" and stat.S_IMODE(kept.stat().st_mode) == 0o640
+
+
+def _write_examples(path):
+    from rewardkit.prm.data import StepExample, write_examples
+    write_examples([StepExample(group="g", prompt="p", steps=["s"], labels=[1.0])], str(path))
+
+
+def _write_config(path):
+    from rewardkit.trainer.runinfo import write_config
+    write_config(path.parent, {"seed": 0})
+
+
+def _resume_metrics(path):
+    from rewardkit.trainer.metrics import MetricsWriter
+    path.write_text('{"step": 1}\n{"step": 2}\n')
+    MetricsWriter(path.parent, resume_step=1).close()
+    assert path.read_text() == '{"step": 1}\n'
+
+
+@pytest.mark.parametrize("write, name", [
+    (_write_examples, "labels.jsonl"),   # rewardkit prm label
+    (_write_config, "config.yaml"),      # grpo-train's run folder
+    (_resume_metrics, "metrics.jsonl"),  # a resumed run drops the killed run's later lines
+])
+def test_the_project_writers_use_the_one_writer(tmp_path, umask, write, name):
+    path = tmp_path / name
+    write(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temp file left behind
+
+
+def test_no_other_copy_of_the_atomic_writer():
+    root = pathlib.Path(__file__).resolve().parents[2]
+    here = root / "rewardkit" / "core" / "atomic.py"
+    copies = [str(p.relative_to(root)) for folder in ("rewardkit", "perf", "scripts")
+              for p in sorted((root / folder).rglob("*.py")) if p != here
+              and any(word in p.read_text(encoding="utf-8")
+                      for word in ("os.replace(", "mkstemp(", "NamedTemporaryFile("))]
+    assert not copies, f"write files with rewardkit.core.atomic instead: {copies}"
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path):
