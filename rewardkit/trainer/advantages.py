@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["group_advantages", "zero_variance_groups", "reward_tensor"]
+from rewardkit.trainer.distributed import DistInfo, gather_objects
+
+__all__ = ["group_advantages", "batch_reward_std", "zero_variance_groups", "reward_tensor"]
 
 
 def reward_tensor(values: list[float | None], num_generations: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -33,6 +35,19 @@ def _group_stats(r: torch.Tensor, ok: torch.Tensor) -> tuple[torch.Tensor, torch
     return mean, std, n
 
 
+def batch_reward_std(r: torch.Tensor, ok: torch.Tensor, dist: DistInfo | None = None) -> float:
+    """The unbiased std of every valid reward of the step, over all processes when ``dist`` spans
+    several (``scale_rewards=batch``); 0.0 for fewer than two rewards.
+
+    >>> batch_reward_std(*reward_tensor([1.0, 3.0, None, 2.0], 2))
+    1.0
+    """
+    values = r[ok].tolist()
+    if dist is not None:
+        values = [v for part in gather_objects(values, dist) for v in part]
+    return float(torch.tensor(values, dtype=torch.float64).std()) if len(values) > 1 else 0.0
+
+
 def group_advantages(r: torch.Tensor, ok: torch.Tensor, scale: str = "group", eps: float = 1e-4,
                      batch_std: float | None = None) -> torch.Tensor:
     """Advantages ``r - mean(group)``, divided by a std according to ``scale``.
@@ -43,7 +58,7 @@ def group_advantages(r: torch.Tensor, ok: torch.Tensor, scale: str = "group", ep
         scale: ``group`` (divide by the group's std, GRPO), ``batch`` (by the std of all valid
             rewards of the step), ``none`` (Dr. GRPO: no division).
         eps: added to the std.
-        batch_std: the step's reward std when it spans processes (default: computed from ``r``).
+        batch_std: the step's reward std when it spans processes (default: :func:`batch_reward_std` of ``r``).
 
     Returns:
         ``(P, G)`` float32 advantages; 0 for invalid samples and groups with < 2 valid samples.
@@ -60,7 +75,7 @@ def group_advantages(r: torch.Tensor, ok: torch.Tensor, scale: str = "group", ep
         adv = adv / (std + eps).clamp(min=1e-12)
     elif scale == "batch":
         if batch_std is None:
-            batch_std = float(r[ok].std()) if int(ok.sum()) > 1 else 0.0
+            batch_std = batch_reward_std(r, ok)
         adv = adv / max(batch_std + eps, 1e-12)
     usable = ok & (n >= 2)                                                             # (P, G)
     return torch.where(usable, adv, torch.zeros_like(adv)).float()

@@ -23,7 +23,8 @@ from rewardkit.core.execution import get_executor
 from rewardkit.models.generation import GenerationConfig, HFGenerator
 from rewardkit.models.loading import resolve_device
 from rewardkit.trainer import checkpoint as ckpt
-from rewardkit.trainer.advantages import group_advantages, reward_tensor, zero_variance_groups
+from rewardkit.trainer.advantages import (batch_reward_std, group_advantages, reward_tensor,
+                                          zero_variance_groups)
 from rewardkit.trainer.config import TrainConfig
 from rewardkit.trainer.data import build_source
 from rewardkit.trainer.distributed import all_reduce_max, barrier, gather_objects, init_distributed
@@ -232,7 +233,10 @@ class GRPOTrainer:
         g = self.cfg.grpo
         t0 = time.perf_counter()
         rollout, micro, t_logps, sampling = self._collect(pool)
-        self._set_advantages(rollout, micro)
+        r, ok = reward_tensor(rollout.result.rewards, g.num_generations)              # (P, G)
+        self._set_advantages(rollout, micro, r, ok)
+        if sampling["zero_std"] is None:  # dynamic sampling flags its first round's groups itself
+            sampling = {**sampling, "zero_std": zero_variance_groups(r, ok).tolist()}
         t1 = time.perf_counter()
         totals, padding = self._totals(micro)
         stats = run_update(self.model, self.optimizer, self.scheduler, micro, self.loss_cfg, totals,
@@ -251,11 +255,12 @@ class GRPOTrainer:
                        time_update=time.perf_counter() - t1, time_step=time.perf_counter() - t0)
         return metrics
 
-    def _set_advantages(self, rollout: Rollout, micro: list) -> None:
-        """Advantages and loss masks of every micro-batch (failed rewards masked out)."""
+    def _set_advantages(self, rollout: Rollout, micro: list, r: torch.Tensor, ok: torch.Tensor
+                        ) -> None:
+        """Advantages and loss masks of every micro-batch from the step's ``(P, G)`` rewards
+        ``r`` and valid mask ``ok`` (failed rewards masked out)."""
         g = self.cfg.grpo
-        r, ok = reward_tensor(rollout.result.rewards, g.num_generations)              # (P, G)
-        batch_std = self._batch_std(r, ok) if g.scale_rewards == "batch" else None
+        batch_std = batch_reward_std(r, ok, self.dist) if g.scale_rewards == "batch" else None
         adv = group_advantages(r, ok, g.scale_rewards, batch_std=batch_std).view(-1)  # (N,)
         keep = ok.view(-1).clone()                                                     # (N,)
         if g.mask_truncated_completions:
@@ -295,10 +300,6 @@ class GRPOTrainer:
                 fill_logps(ref, micro, "ref_logps", self.cfg.grpo.temperature, self.device)
         return time.perf_counter() - start
 
-    def _batch_std(self, r: torch.Tensor, ok: torch.Tensor) -> float:
-        values = [v for part in gather_objects(r[ok].tolist(), self.dist) for v in part]
-        return float(torch.tensor(values, dtype=torch.float64).std()) if len(values) > 1 else 0.0
-
     def _totals(self, micro: list) -> tuple[Totals, int]:
         local = (sum(len(mb.index) for mb in micro),
                  sum(float(mb.loss_mask.sum()) for mb in micro))
@@ -317,9 +318,6 @@ class GRPOTrainer:
         m.update(length_metrics([v for x in ro for v in x["lengths"]],
                                 [v for x in ro for v in x["truncated"]]))
         zero = [z for p in parts for z in (p["sampling"]["zero_std"] or [])]
-        if not zero:
-            g = self.cfg.grpo.num_generations
-            zero = zero_variance_groups(*reward_tensor(rewards, g)).tolist()
         m["zero_std_frac"] = sum(zero) / len(zero) if zero else None
         if self.cfg.grpo.dynamic_sampling:
             m["dynamic_rounds"] = max(p["sampling"]["rounds"] for p in parts)
