@@ -41,9 +41,10 @@ def build_value_head_model(backbone: str | None, *, step_token: str = STEP_TOKEN
     meta = {"convention": "value_head", "marker": step_token, "backbone": backbone or "smollm2-135m-instruct"}
     if backbone == "tiny":
         from rewardkit.prm.synthetic import vocabulary
-        from rewardkit.prm.tiny import init_number_embeddings, tiny_config, word_tokenizer
+        from rewardkit.models.tiny import tiny_llama_config
+        from rewardkit.prm.tiny import init_number_embeddings, word_tokenizer
         tokenizer = word_tokenizer(tiny_vocab or vocabulary(), [step_token])
-        config = tiny_config(len(tokenizer), num_labels=1)
+        config = tiny_llama_config(tokenizer, tie_word_embeddings=False, num_labels=1)
         model = AutoModelForTokenClassification.from_config(config)
         init_number_embeddings(model, tokenizer)
     else:

@@ -1,14 +1,15 @@
-"""Small offline building blocks: a word-level tokenizer and tiny decoder configs.
+"""Small offline building blocks of tiny PRMs: a word-level tokenizer and number embeddings.
 
-They let tests, CI and quick experiments build real transformers models from a config in a
-second, with no download: ``rewardkit prm train --backbone tiny`` uses them.
+With :func:`rewardkit.models.tiny.tiny_llama_config` they let tests, CI and quick experiments
+build real transformers models in a second, with no download: ``rewardkit prm train --backbone
+tiny`` uses them.
 """
 from __future__ import annotations
 
 import math
 from typing import Any, Iterable
 
-__all__ = ["word_tokenizer", "tiny_config", "save_tiny_prm", "number_features", "init_number_embeddings"]
+__all__ = ["word_tokenizer", "save_tiny_prm", "number_features", "init_number_embeddings"]
 
 SPECIALS = ("<pad>", "<unk>", "<s>", "</s>")
 
@@ -42,27 +43,6 @@ def word_tokenizer(words: Iterable[str], extra_special: Iterable[str] = ()) -> A
     if specials:
         tok.add_special_tokens({"additional_special_tokens": specials})
     return tok
-
-
-def tiny_config(vocab_size: int, *, hidden: int = 64, layers: int = 2, heads: int = 4, **extra: Any) -> Any:
-    """A Llama config small enough to train on a CPU in seconds.
-
-    Args:
-        vocab_size: the tokenizer's size.
-        hidden: hidden size.
-        layers: decoder layers.
-        heads: attention heads.
-        extra: more config fields (``num_labels=1``, ``rewardkit_prm={...}``, ...).
-
-    Returns:
-        a ``LlamaConfig``.
-    """
-    from transformers import LlamaConfig
-
-    return LlamaConfig(vocab_size=vocab_size, hidden_size=hidden, intermediate_size=hidden * 2,
-                       num_hidden_layers=layers, num_attention_heads=heads, num_key_value_heads=heads,
-                       max_position_embeddings=1024, pad_token_id=0, bos_token_id=2, eos_token_id=3,
-                       tie_word_embeddings=False, **extra)
 
 
 def number_features(value: int) -> list[float]:
@@ -114,6 +94,7 @@ def save_tiny_prm(convention: str, out_dir: str, *, seed: int = 0) -> str:
     import torch
     from transformers import AutoModelForCausalLM, AutoModelForTokenClassification
 
+    from rewardkit.models.tiny import tiny_llama_config
     from rewardkit.prm.synthetic import vocabulary
 
     torch.manual_seed(seed)
@@ -125,10 +106,11 @@ def save_tiny_prm(convention: str, out_dir: str, *, seed: int = 0) -> str:
         return out_dir
     if convention == "token_classifier":
         tok = word_tokenizer(vocabulary(), ["<extra_0>"])
-        model = AutoModelForTokenClassification.from_config(tiny_config(len(tok), num_labels=2))
+        model = AutoModelForTokenClassification.from_config(
+            tiny_llama_config(tok, tie_word_embeddings=False, num_labels=2))
     elif convention == "step_tag":
         tok = word_tokenizer([*vocabulary(), "ки"])
-        model = AutoModelForCausalLM.from_config(tiny_config(len(tok)))
+        model = AutoModelForCausalLM.from_config(tiny_llama_config(tok, tie_word_embeddings=False))
     else:
         raise ValueError(f"unknown convention {convention!r}")
     model.save_pretrained(out_dir)

@@ -11,11 +11,10 @@ _CHAT = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|eos|>{% 
          "{% if add_generation_prompt %}<|assistant|>{% endif %}")
 
 
-def build_tiny_model(folder: Path, seed: int = 0) -> Path:
-    """Save a 1-layer Llama (random weights) and a byte-level BPE tokenizer trained here."""
-    import torch
+def _bpe_tokenizer():
+    """A byte-level BPE tokenizer trained here on a few lines, with a chat template."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -25,16 +24,16 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
     tok.train_from_iterator(_CORPUS, trainer)
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="<|eos|>", pad_token="<|pad|>")
     fast.chat_template = _CHAT
-    config = LlamaConfig(vocab_size=len(fast), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=4096,
-                         eos_token_id=fast.eos_token_id, pad_token_id=fast.pad_token_id, bos_token_id=None)
-    torch.manual_seed(seed)
-    LlamaForCausalLM(config).save_pretrained(folder)
-    fast.save_pretrained(folder)
-    return folder
+    return fast
 
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    return build_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+    """A 1-layer Llama (random weights) from :func:`rewardkit.models.tiny.build_tiny_llama`,
+    with the BPE tokenizer (bench prompts are chat messages and code, not single characters)."""
+    from rewardkit.models.tiny import build_tiny_llama
 
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-model"), tokenizer=_bpe_tokenizer(),
+                            hidden_size=16, num_layers=1, num_heads=2, num_kv_heads=1,
+                            intermediate_size=32, max_position_embeddings=4096,
+                            tie_word_embeddings=False)

@@ -62,11 +62,12 @@ def test_hf_policy_with_a_tiny_causal_lm():
 
     from rewardkit.prm.montecarlo import HFPolicy
     from rewardkit.prm.synthetic import vocabulary
-    from rewardkit.prm.tiny import tiny_config, word_tokenizer
+    from rewardkit.models.tiny import tiny_llama_config
+    from rewardkit.prm.tiny import word_tokenizer
 
     torch.manual_seed(0)
     tok = word_tokenizer(vocabulary(30))
-    model = AutoModelForCausalLM.from_config(tiny_config(len(tok)))
+    model = AutoModelForCausalLM.from_config(tiny_llama_config(tok, tie_word_embeddings=False))
     policy = HFPolicy(model.eval(), tok, max_new_tokens=6, temperature=1.0, seed=0)
     ex = synthetic_examples(2, 1, ChainConfig(max_value=20), seed=0)
     outs = policy.complete([e.prompt for e in ex], [e.steps[:1] for e in ex], n=3)
