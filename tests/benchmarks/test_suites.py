@@ -10,7 +10,7 @@ from rewardkit.benchmarks import data as data_mod
 from rewardkit.benchmarks.data import load_tasks
 from rewardkit.benchmarks.suite import DataSource, Suite, available_suites, get_suite, render_prompt
 from rewardkit.benchmarks.suites import GSM8K, HUMANEVAL, MATH500, MBPP, PROCEDURAL
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.errors import PluginError, UsageError
 from rewardkit.core.plugin_manager import RewardkitPluginManager, get_plugin_manager
 
