@@ -53,10 +53,10 @@ def full_data_dir() -> Path:
 
 @pytest.fixture
 def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
-    """``make_dist(name, modules, entry_points)`` writes ``NAME-VERSION.dist-info`` with
-    ``entry_points.txt`` plus plugin modules into a temporary folder on ``sys.path``:
-    importlib.metadata then sees a real installed distribution, so the host loads its plugins
-    through exactly the path pip-installed ones take."""
+    """``make_dist(name, modules, entry_points, group=...)`` writes ``NAME-VERSION.dist-info`` with
+    ``entry_points.txt`` (group ``rewardkit.plugins`` unless told) plus plugin modules into a
+    temporary folder on ``sys.path``: importlib.metadata then sees a real installed distribution,
+    so the host loads its plugins through exactly the path pip-installed ones take."""
     from rewardkit.core.plugin_manager import reset_plugin_manager
 
     site = tmp_path / "site"
@@ -65,12 +65,12 @@ def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     added_modules: list[str] = []
 
     def make(name: str, modules: dict[str, str], entry_points: dict[str, str],
-             version: str = "1.0") -> Path:
+             version: str = "1.0", group: str = "rewardkit.plugins") -> Path:
         info = site / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
         eps = "\n".join(f"{k} = {v}" for k, v in entry_points.items())
-        (info / "entry_points.txt").write_text(f"[rewardkit.plugins]\n{eps}\n")
+        (info / "entry_points.txt").write_text(f"[{group}]\n{eps}\n")
         for mod, source in modules.items():
             (site / f"{mod}.py").write_text(textwrap.dedent(source))
             added_modules.append(mod)
