@@ -75,7 +75,7 @@ def test_missing_data_is_one_clear_error(monkeypatch, tmp_path, capsys):
 
 
 def test_third_party_suite_through_the_hook():
-    toy = Suite(name="toy", source=DataSource(generator="rewardkit.benchmarks.procedural:generate"),
+    toy = Suite(name="toy", source=DataSource(generator="rewardkit.tasks:generate"),
                 prompt_template="Q: {question}", columns={"answer": "answer"}, reward="math", id_column="id")
     plugin = types.SimpleNamespace(rewardkit_bench_suites=hookimpl(lambda: [toy]))
     pm = RewardkitPluginManager()
