@@ -39,7 +39,7 @@ def run_seed(seed: int, steps: int, out: Path, reuse: bool, log, threads: int = 
     if reuse and _finished(folder, steps):
         log(f"seed {seed}: reusing the finished run in {folder}")
         return folder
-    cmd = [sys.executable, "-m", "rewardkit.trainer.cli", "--reward", "math+format",
+    cmd = [sys.executable, "-m", "rewardkit.cli.grpo_train", "--reward", "math+format",
            "--seed", str(seed), "--max-steps", str(steps), "--output-dir", str(folder),
            "--overwrite-output-dir", "--save-every", "0", "--num-threads", str(threads), "--no-progress",
            "--no-plots"]

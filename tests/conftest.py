@@ -1,4 +1,4 @@
-"""Fixtures every test folder shares: the benchmark data.
+"""Fixtures every test folder shares: the benchmark data, throw-away plugin distributions.
 
 ``data_dir`` is the few rows shipped under ``tests/data`` (with their licences and sources), so the
 README's test command passes on a plain clone. Tests that need whole datasets are marked
@@ -8,7 +8,10 @@ out like ``tests/data`` (CI's second step sets it to ``../shared/data``) and ski
 from __future__ import annotations
 
 import os
+import sys
+import textwrap
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -46,3 +49,45 @@ def full_data_dir() -> Path:
     if not (path / "gsm8k" / "test.jsonl").is_file():
         pytest.fail(f"{FULL_DATA_ENV}={path} does not hold gsm8k/test.jsonl (see tests/data/README.md)")
     return path
+
+
+@pytest.fixture
+def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    """``make_dist(name, modules, entry_points, group=...)`` writes ``NAME-VERSION.dist-info`` with
+    ``entry_points.txt`` (group ``rewardkit.plugins`` unless told) plus plugin modules into a
+    temporary folder on ``sys.path``: importlib.metadata then sees a real installed distribution,
+    so the host loads its plugins through exactly the path pip-installed ones take."""
+    from rewardkit.core.plugin_manager import reset_plugin_manager
+
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    added_modules: list[str] = []
+
+    def make(name: str, modules: dict[str, str], entry_points: dict[str, str],
+             version: str = "1.0", group: str = "rewardkit.plugins") -> Path:
+        info = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+        eps = "\n".join(f"{k} = {v}" for k, v in entry_points.items())
+        (info / "entry_points.txt").write_text(f"[{group}]\n{eps}\n")
+        for mod, source in modules.items():
+            (site / f"{mod}.py").write_text(textwrap.dedent(source))
+            added_modules.append(mod)
+        reset_plugin_manager()
+        return info
+
+    yield make
+    for mod in added_modules:
+        sys.modules.pop(mod, None)
+    reset_plugin_manager()
+
+
+@pytest.fixture
+def fresh_plugin_manager():
+    """A new plugin manager for the test, and another after it (folders make it autouse)."""
+    from rewardkit.core.plugin_manager import reset_plugin_manager
+
+    reset_plugin_manager()
+    yield
+    reset_plugin_manager()

@@ -67,7 +67,7 @@ MBPP = Suite(
 PROCEDURAL = Suite(
     name="procedural", version="1",
     description="seeded arithmetic and word problems (levels 1-3), generated on the fly; --seed picks the set",
-    source=DataSource(generator="rewardkit.benchmarks.procedural:generate"),
+    source=DataSource(generator="rewardkit.tasks:generate"),
     prompt_template="{question}\n\n" + _MATH_INSTRUCTION,
     columns={"answer": "answer"}, reward="math", id_column="id", max_new_tokens=256)
 

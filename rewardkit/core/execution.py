@@ -1,36 +1,42 @@
-"""Where scoring runs: in this process (``local``) or as Ray tasks across a cluster (``ray``).
+"""Where scoring runs: in this process (``local``) or on an executor that registers itself.
 
 An executor has one job: ``executor.score(reward, prompts, completions, columns, groups)``, with
 exactly the signature and result of :meth:`ComposedReward.score`, so callers swap
-``reward.score(...)`` for ``executor.score(reward, ...)`` and nothing else changes. The ``ray``
-executor splits a batch into chunks (whole groups stay together, so ``normalize_then_sum`` gives
-the same numbers), scores each chunk with ``ComposedReward.score`` in a Ray task, and merges the
-results in input order.
+``reward.score(...)`` for ``executor.score(reward, ...)`` and nothing else changes.
 
-Executor specs (``--executor`` on the command line)::
+Executors other than ``local`` register themselves, as rewards do: an installed distribution names
+a factory in the entry-point group ``rewardkit.executors`` (``ray = "module:factory"``), or code
+calls :func:`register_executor`. An executor spec (``--executor`` on the command line) is ``NAME``
+or ``NAME:REST``; the factory of ``NAME`` receives the whole spec and parses the rest itself. The
+host imports an executor's module only when its name is asked for. rewardkit itself registers
+``ray`` (:mod:`rewardkit.integrations.ray_executor`)::
 
     local                 in this process (the default)
     ray                   Ray: the cluster in RAY_ADDRESS or one already running on this machine,
                           else a new local instance
     ray://HOST:10001      a remote cluster through Ray Client
     ray:ADDRESS           ray.init(address=ADDRESS), e.g. ray:auto or ray:10.0.0.5:6379
-
-Ray itself is imported only when a ``ray`` executor is created (``pip install 'rewardkit[ray]'``).
 """
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from rewardkit.core.errors import UsageError
+from rewardkit.core.errors import UsageError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
     from rewardkit.core.compose import BatchResult, ComposedReward
 
-__all__ = ["Executor", "BoundReward", "LocalExecutor", "get_executor", "add_executor_arguments", "executor_from_args"]
+__all__ = ["Executor", "BoundReward", "LocalExecutor", "get_executor", "register_executor", "known_executors",
+           "EXECUTOR_GROUP", "add_executor_arguments", "executor_from_args"]
 
-EXECUTOR_HELP = ("where verification runs: 'local' (this process), 'ray' (RAY_ADDRESS, a running local "
-                 "cluster, or a new local instance), 'ray://HOST:PORT' (Ray Client) or 'ray:ADDRESS'")
+#: the entry-point group an installed executor registers under: ``NAME = "module:factory"``
+EXECUTOR_GROUP = "rewardkit.executors"
+
+EXECUTOR_HELP = ("where verification runs: 'local' (this process) or an installed executor, NAME[:ADDRESS]; "
+                 "rewardkit's own: 'ray' (RAY_ADDRESS, a running local cluster, or a new local instance), "
+                 "'ray://HOST:PORT' (Ray Client) or 'ray:ADDRESS'")
 
 
 class Executor:
@@ -103,31 +109,75 @@ class LocalExecutor(Executor):
         return reward.score(prompts, completions, columns, groups=groups)
 
 
+#: ``factory(spec, **options) -> Executor``: builds an executor from its whole spec (``ray:auto``)
+ExecutorFactory = Callable[..., Executor]
+
+_FACTORIES: dict[str, ExecutorFactory] = {}  # registered by hand, or loaded from an entry point
+
+
+def register_executor(name: str, factory: ExecutorFactory) -> None:
+    """Make ``--executor NAME`` and ``--executor NAME:...`` call ``factory(spec, **options)``.
+
+    Installed packages register through the ``rewardkit.executors`` entry points instead; this is
+    for executors defined at run time (tests, notebooks). ``local`` cannot be replaced.
+    """
+    if not name or ":" in name or name == "local":
+        raise ValueError(f"executor name {name!r} must be non-empty, have no ':' and not be 'local'")
+    _FACTORIES[name] = factory
+
+
+def _entry_points() -> dict[str, metadata.EntryPoint]:
+    return {ep.name: ep for ep in metadata.entry_points().select(group=EXECUTOR_GROUP)}
+
+
+def known_executors() -> list[str]:
+    """The names ``--executor`` accepts: ``local``, the registered ones and the installed ones
+    (read from the package metadata; nothing is imported)."""
+    return sorted({"local", *_FACTORIES, *_entry_points()})
+
+
+def _factory(name: str) -> ExecutorFactory | None:
+    if name in _FACTORIES:
+        return _FACTORIES[name]
+    ep = _entry_points().get(name)
+    if ep is None:
+        return None
+    try:
+        factory = ep.load()
+    except ImportError as exc:
+        raise UsageError(f"executor {name!r} ({ep.value}) cannot be loaded: {exc}") from None
+    _FACTORIES[name] = factory
+    return factory
+
+
+def _local(spec: str, **options: Any) -> LocalExecutor:
+    if spec != "local":
+        raise UsageError(f"executor {spec!r}: the local executor takes no address")
+    if options:
+        raise UsageError(f"the local executor takes no options (got {', '.join(sorted(options))})")
+    return LocalExecutor()
+
+
 def get_executor(spec: str | None = "local", **options: Any) -> Executor:
-    """An executor from its spec (see the module docstring); ``options`` go to the Ray executor
-    (``chunk_size``, ``num_cpus``, ``init_kwargs``).
+    """An executor from its spec, ``NAME`` or ``NAME:REST`` (see the module docstring); ``options``
+    go to the executor's factory (the Ray one takes ``chunk_size``, ``num_cpus``, ``init_kwargs``).
 
     >>> get_executor("local").name
     'local'
     >>> get_executor("spark")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    rewardkit.core.errors.UsageError: unknown executor 'spark': use 'local', 'ray', ...
+    rewardkit.core.errors.UsageError: unknown executor 'spark'. Known executors: local, ...
     """
     spec = (spec or "local").strip()
-    if spec == "local":
-        if options:
-            raise UsageError(f"the local executor takes no options (got {', '.join(sorted(options))})")
-        return LocalExecutor()
-    if spec == "ray" or spec.startswith("ray:"):
-        address = None if spec == "ray" else spec if spec.startswith("ray://") else spec[len("ray:"):]
-        bare = spec[len("ray://"):] if spec.startswith("ray://") else address
-        if address is not None and not (bare or "").strip():
-            raise UsageError(f"executor {spec!r} names no address; e.g. ray://head-node:10001 or ray:auto")
-        from rewardkit.integrations.ray_executor import RayExecutor
-
-        return RayExecutor(address=address, **options)
-    raise UsageError(f"unknown executor {spec!r}: use 'local', 'ray', 'ray://HOST:PORT' or 'ray:ADDRESS'")
+    name = spec.split(":", 1)[0]
+    factory = _local if name == "local" else _factory(name)
+    if factory is None:
+        known = known_executors()
+        raise UsageError(f"unknown executor {spec!r}.{did_you_mean(name, known)} Known executors: "
+                         f"{', '.join(known)} (others register under the entry-point group "
+                         f"{EXECUTOR_GROUP})")
+    return factory(spec, **options)
 
 
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:

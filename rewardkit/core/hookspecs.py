@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Sequence
 from rewardkit.core.markers import hookspec
 
 if TYPE_CHECKING:  # pragma: no cover
-    from rewardkit.benchmarks.suite import Suite
     from rewardkit.core.probes import Probe
     from rewardkit.core.reward import Reward
+    from rewardkit.core.suite import Suite
 
 
 @hookspec

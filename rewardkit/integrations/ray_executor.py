@@ -8,6 +8,9 @@ the chunk results are merged back in input order. Chunks never split a group, so
 Every node that runs tasks needs rewardkit and the plugins the spec uses installed (the same
 environment as the driver), plus whatever those plugins need locally (Docker or bubblewrap for
 sandboxed code). See docs/integrations.md for a multi-node setup.
+
+The host finds this executor through the entry point ``ray`` of the group ``rewardkit.executors``
+(:func:`from_spec`); it imports this module only when a spec names ``ray``.
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from rewardkit.core.reward import prompt_text
 if TYPE_CHECKING:  # pragma: no cover
     from rewardkit.core.compose import ComposedReward
 
-__all__ = ["RayExecutor", "plan_chunks", "merge_results"]
+__all__ = ["RayExecutor", "from_spec", "plan_chunks", "merge_results"]
 
 
 def _score_chunk(reward: ComposedReward, prompts: list[Any] | None, completions: list[Any],
@@ -96,6 +99,21 @@ def merge_results(n: int, chunks: Sequence[Sequence[int]], results: Sequence[Bat
 
 def _take(values: Sequence[Any] | None, idx: Sequence[int]) -> list[Any] | None:
     return None if values is None else [values[i] for i in idx]
+
+
+def from_spec(spec: str, **options: Any) -> RayExecutor:
+    """The ``ray`` executor from its spec: ``ray`` (RAY_ADDRESS, a running local cluster or a new
+    local instance), ``ray://HOST:PORT`` (Ray Client) or ``ray:ADDRESS`` (``ray.init(address=...)``).
+    Ray itself is imported only when the executor first scores.
+
+    >>> from_spec("ray:auto", chunk_size=8)
+    RayExecutor(address='auto', chunk_size=8)
+    """
+    address = None if spec == "ray" else spec if spec.startswith("ray://") else spec[len("ray:"):]
+    bare = spec[len("ray://"):] if spec.startswith("ray://") else address
+    if address is not None and not (bare or "").strip():
+        raise UsageError(f"executor {spec!r} names no address; e.g. ray://head-node:10001 or ray:auto")
+    return RayExecutor(address=address, **options)
 
 
 class RayExecutor(Executor):

@@ -1,9 +1,11 @@
-"""The GRPO trainer: ``grpo-train`` and :class:`GRPOTrainer`.
+"""The GRPO trainer: :class:`GRPOTrainer` and :func:`train` (the ``grpo-train`` command is
+:mod:`rewardkit.cli.grpo_train`).
 
-Data flows one way, one module per arrow: ``data`` / ``tasks`` (prompts) -> ``rollout``
+Data flows one way, one module per arrow: ``data`` (prompts; the procedural ones come from
+:mod:`rewardkit.tasks`) -> ``rollout``
 (generation, rewards in threads) -> ``advantages`` -> ``loss`` (pure functions) -> ``update`` ->
 ``loop`` (steps, evaluation, ``checkpoint``, ``metrics``, ``report``). Settings live in ``config``;
-``options`` turns them into CLI flags and reads YAML. Importing this package loads no torch.
+``options`` fills them from YAML and flags. Importing this package loads no torch.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 The CLI flags (``--learning-rate``), the YAML file (``learning_rate: 1e-5``, flat or under a section
 name such as ``optim:``) and ``grpo-train --help`` are all generated from these fields
-(see :mod:`rewardkit.trainer.options`). Common names follow TRL's ``GRPOConfig``.
+(see :mod:`rewardkit.trainer.options` and :mod:`rewardkit.cli.grpo_train`).
+Common names follow TRL's ``GRPOConfig``.
 """
 from __future__ import annotations
 

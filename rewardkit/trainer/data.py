@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from rewardkit.core.errors import UsageError
 from rewardkit.trainer.config import DataConfig
-from rewardkit.trainer.tasks import make_task
+from rewardkit.tasks import make_task
 
 __all__ = ["PromptSource", "ProceduralSource", "TableSource", "build_source", "gold_answer",
            "load_table", "make_prompt"]

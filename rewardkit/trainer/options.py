@@ -1,9 +1,8 @@
 """Fill a :class:`TrainConfig` from defaults, a YAML file and CLI flags (in that order of priority).
 
-Flags are generated from the config dataclasses: field ``learning_rate`` becomes
-``--learning-rate``, a bool field ``plots`` becomes ``--plots/--no-plots``, a ``Literal`` field lists
-its choices, and the help is the field's ``metadata["help"]``. A YAML file may be flat
-(``learning_rate: 1e-5``) or sectioned (``optim: {learning_rate: 1e-5}``).
+The flags themselves are generated from the config dataclasses by ``grpo-train``
+(:mod:`rewardkit.cli.grpo_train`); here the values arrive as a namespace or a mapping. A YAML file
+may be flat (``learning_rate: 1e-5``) or sectioned (``optim: {learning_rate: 1e-5}``).
 """
 from __future__ import annotations
 
@@ -11,23 +10,13 @@ import argparse
 import dataclasses
 import os
 import typing
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from rewardkit.core.cli.parsing import ArgumentParser as _CliParser
 from rewardkit.core.errors import UsageError, did_you_mean
 from rewardkit.core.options import coerce
 from rewardkit.trainer.config import SECTIONS, TrainConfig
 
-__all__ = ["ArgumentParser", "add_config_arguments", "config_from_args", "load_yaml", "make_config",
-           "field_table"]
-
-
-class ArgumentParser(_CliParser):
-    """The CLI's parser (no prefix matching, suggestions) whose mistakes raise :class:`UsageError`
-    (one line, exit 2)."""
-
-    def error(self, message: str) -> typing.NoReturn:
-        raise UsageError(message)
+__all__ = ["config_from_args", "load_yaml", "make_config", "field_table", "flag_name"]
 
 
 def field_table() -> dict[str, tuple[str, dataclasses.Field, Any]]:
@@ -42,43 +31,13 @@ def field_table() -> dict[str, tuple[str, dataclasses.Field, Any]]:
     return table
 
 
-def _flag(name: str) -> str:
+def flag_name(name: str) -> str:
+    """The command-line flag of setting ``name``.
+
+    >>> flag_name("learning_rate")
+    '--learning-rate'
+    """
     return "--" + name.replace("_", "-")
-
-
-def add_config_arguments(parser: argparse.ArgumentParser) -> None:
-    """One flag per setting, grouped by section; unset flags stay out of the namespace."""
-    groups = {s: parser.add_argument_group(f"{s} settings", cls.__doc__) for s, cls in SECTIONS.items()}
-    for name, (section, f, hint) in field_table().items():
-        group, help_ = groups[section], f.metadata.get("help", "")
-        default = f.default if f.default is not dataclasses.MISSING else None
-        if hint is bool:
-            group.add_argument(_flag(name), dest=name, action=argparse.BooleanOptionalAction,
-                               default=argparse.SUPPRESS, help=f"{help_} (default: {default})")
-            continue
-        kwargs: dict[str, Any] = {"dest": name, "default": argparse.SUPPRESS,
-                                  "help": f"{help_} (default: {default!r})".replace("%", "%%")}
-        choices = _choices(hint)
-        if choices:
-            kwargs["choices"] = choices
-            kwargs["metavar"] = "{" + ",".join(map(str, choices)) + "}"
-        else:
-            kwargs["metavar"] = _metavar(hint)
-        for extra in ("nargs", "const"):
-            if extra in f.metadata:
-                kwargs[extra] = f.metadata[extra]
-        group.add_argument(_flag(name), **kwargs)
-
-
-def _choices(hint: Any) -> list[Any] | None:
-    if typing.get_origin(hint) is Literal:
-        return [str(c) for c in typing.get_args(hint)]
-    return None
-
-
-def _metavar(hint: Any) -> str:
-    inner = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-    return {int: "N", float: "X", str: "TEXT"}.get(inner[0], "VALUE")
 
 
 def load_yaml(path: str) -> dict[str, Any]:
@@ -118,7 +77,7 @@ def make_config(values: Mapping[str, Any]) -> TrainConfig:
         try:
             per_section[section][name] = coerce(value, hint)
         except (TypeError, ValueError) as exc:
-            raise UsageError(f"{_flag(name)}: bad value {value!r}: {exc}") from None
+            raise UsageError(f"{flag_name(name)}: bad value {value!r}: {exc}") from None
     built = {}
     for section, cls in SECTIONS.items():
         try:

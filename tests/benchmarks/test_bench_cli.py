@@ -8,7 +8,7 @@ import pytest
 
 from rewardkit.benchmarks.bench import run_bench
 from rewardkit.benchmarks.config import BenchConfig
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 
 ALL = "gsm8k,math500,humaneval,mbpp,procedural"
 

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["suite", "metrics", "cache", "procedural", "runner"]
+MODULES = ["suite", "metrics", "cache", "runner"]
 
 
 @pytest.mark.parametrize("name", MODULES)

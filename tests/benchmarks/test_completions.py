@@ -7,7 +7,7 @@ import pytest
 
 from rewardkit.benchmarks.data import load_tasks
 from rewardkit.benchmarks.suites import HUMANEVAL
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 
 
 def _write(path, rows):

@@ -10,7 +10,7 @@ from rewardkit.benchmarks import data as data_mod
 from rewardkit.benchmarks.data import load_tasks
 from rewardkit.benchmarks.suite import DataSource, Suite, available_suites, get_suite, render_prompt
 from rewardkit.benchmarks.suites import GSM8K, HUMANEVAL, MATH500, MBPP, PROCEDURAL
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.errors import PluginError, UsageError
 from rewardkit.core.plugin_manager import RewardkitPluginManager, get_plugin_manager
 
@@ -75,7 +75,7 @@ def test_missing_data_is_one_clear_error(monkeypatch, tmp_path, capsys):
 
 
 def test_third_party_suite_through_the_hook():
-    toy = Suite(name="toy", source=DataSource(generator="rewardkit.benchmarks.procedural:generate"),
+    toy = Suite(name="toy", source=DataSource(generator="rewardkit.tasks:generate"),
                 prompt_template="Q: {question}", columns={"answer": "answer"}, reward="math", id_column="id")
     plugin = types.SimpleNamespace(rewardkit_bench_suites=hookimpl(lambda: [toy]))
     pm = RewardkitPluginManager()

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from rewardkit.core.atomic import atomic_write, atomic_write_text, is_special_path
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.errors import UsageError
 
 
@@ -170,8 +170,8 @@ def test_dev_stdout_stays_a_symlink_as_root(tmp_path, redirect):
     rows = tmp_path / "in.jsonl"
     rows.write_text(json.dumps({"completion": r"\boxed{4}"}) + "\n")
     out = tmp_path / "stdout.txt"
-    script = (f"{sys.executable} -m rewardkit.core.cli score --reward format --input {rows} "
-              f"--output /dev/stdout --quiet && {sys.executable} -m rewardkit.core.cli probe "
+    script = (f"{sys.executable} -m rewardkit.cli score --reward format --input {rows} "
+              f"--output /dev/stdout --quiet && {sys.executable} -m rewardkit.cli probe "
               f"--reward length --select emoji --json /dev/stdout >/dev/null && "
               "test -L /dev/stdout && echo STILL-A-LINK >&2")
     if redirect == "file":

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.errors import UsageError
 from rewardkit.core.probe_runner import collect_probes, run_component_probes, run_spec_probes
 from rewardkit.core.probes import ERROR, ROBUST, SKIPPED, VULNERABLE, Expect, Probe

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.compose import load_reward
 from rewardkit.core.errors import RewardError
 

@@ -78,7 +78,7 @@ def serve_command() -> Iterator[Callable[..., str]]:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        cmd = [sys.executable, "-c", "import sys; from rewardkit.core.cli import main; sys.exit(main())",
+        cmd = [sys.executable, "-c", "import sys; from rewardkit.cli import main; sys.exit(main())",
                "serve", *args, "--port", str(port)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         procs.append(proc)

@@ -76,7 +76,7 @@ def test_openrlhf_block_uses_flags_that_openrlhf_and_rewardkit_serve_define():
     serve, train = _commands(_block("openrlhf"))
 
     # our command: parsed by its own parser and accepted by the server's config
-    from rewardkit.core.cli.serve import Serve
+    from rewardkit.cli.serve import Serve
 
     assert serve[:2] == ["rewardkit", "serve"]
     parser = argparse.ArgumentParser()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.compose import combine, load_reward
 from rewardkit.integrations import verl
 from rewardkit.integrations.ray_executor import RayExecutor

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.compose import BatchResult, load_reward
 from rewardkit.core.errors import RewardError, UsageError
 from rewardkit.core.execution import LocalExecutor, get_executor
@@ -124,7 +124,7 @@ def test_rewardkit_bench_with_ray_executor_matches_local(ray_local, tmp_path):
 def test_grpo_train_reward_step_on_ray_matches_local(ray_local, tmp_path):
     """`grpo-train --executor ray`: the reward step runs as Ray tasks and gives the same rewards."""
     from rewardkit.models.tiny import build_tiny_llama
-    from rewardkit.trainer.cli import main as train_main
+    from rewardkit.cli.grpo_train import main as train_main
     from rewardkit.trainer.metrics import read_metrics
 
     model = str(build_tiny_llama(tmp_path / "llama", seed=0))

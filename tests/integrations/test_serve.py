@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.core.compose import load_reward
 from rewardkit.core.rows import score_rows
 from rewardkit.serve import ServeConfig, create_app
@@ -196,7 +196,7 @@ def _free_port() -> int:
 def test_rewardkit_serve_command_end_to_end():
     """The real command in its own process, with the built-in rewards, as OpenRLHF would call it."""
     port = _free_port()
-    cmd = [sys.executable, "-c", "import sys; from rewardkit.core.cli import main; sys.exit(main())",
+    cmd = [sys.executable, "-c", "import sys; from rewardkit.cli import main; sys.exit(main())",
            "serve", "--reward", "math:1+format:0.2", "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

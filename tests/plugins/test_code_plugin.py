@@ -148,7 +148,7 @@ def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
     src = tmp_path / "rows.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "scored.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "rewardkit.core.cli", "score", "--reward",
+    proc = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward",
                            f"code(backend={backend})", "--input", str(src), "--output", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -158,11 +158,11 @@ def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
 
 
 def test_cli_sandbox_check_and_missing_backend_message(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "rewardkit.core.cli", "sandbox", "check",
+    ok = subprocess.run([sys.executable, "-m", "rewardkit.cli", "sandbox", "check",
                          "--backend", "bwrap"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and "bwrap: ok" in ok.stdout
     env = {**os.environ, "PATH": str(tmp_path)}
-    missing = subprocess.run([sys.executable, "-m", "rewardkit.core.cli", "score", "--reward",
+    missing = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward",
                               "code(backend=bwrap)", "--input", "-"], input="",
                              capture_output=True, text=True, timeout=120, env=env)
     assert missing.returncode == 1

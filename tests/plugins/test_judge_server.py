@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from judge_support import Server, build_word_judge  # noqa: E402
 
 from rewardkit import load_reward  # noqa: E402
-from rewardkit.core.cli import main  # noqa: E402
+from rewardkit.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.slow  # the server takes ~50 s to start on a loaded 2-core box
 

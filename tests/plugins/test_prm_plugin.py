@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from rewardkit import load_reward  # noqa: E402
-from rewardkit.core.cli import main  # noqa: E402
+from rewardkit.cli import main  # noqa: E402
 from rewardkit.core.errors import RewardError, UsageError  # noqa: E402
 from rewardkit.core.plugin_manager import get_plugin_manager  # noqa: E402
 from rewardkit.prm.tiny import save_tiny_prm  # noqa: E402

@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from rewardkit.core.cli import main  # noqa: E402
+from rewardkit.cli import main  # noqa: E402
 from rewardkit.prm.data import read_examples  # noqa: E402
 from rewardkit.prm.synthetic import synthetic_examples  # noqa: E402
 

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from rewardkit.trainer.cli import build_parser, main
+from rewardkit.cli.grpo_train import build_parser, main
 from rewardkit.trainer.config import SECTIONS, TrainConfig
 from rewardkit.trainer.options import config_from_args, field_table, load_yaml, make_config
 

@@ -9,26 +9,6 @@ import pytest
 from rewardkit.core.errors import UsageError
 from rewardkit.trainer.config import DataConfig
 from rewardkit.trainer.data import ProceduralSource, TableSource, build_source, load_table
-from rewardkit.trainer.tasks import LEVELS, make_task
-
-
-
-@pytest.mark.parametrize("difficulty", sorted(LEVELS))
-def test_procedural_answers_are_exact(difficulty):
-    for i in range(60):
-        task = make_task(i, seed=3, difficulty=difficulty)
-        q, answer = task["question"], int(task["answer"])
-        if q.startswith("What is "):
-            assert eval(q[len("What is "):-1]) == answer  # noqa: S307 - our own arithmetic
-        assert make_task(i, seed=3, difficulty=difficulty) == task  # seeded
-    assert make_task(0, seed=1) != make_task(0, seed=2)
-
-
-def test_procedural_word_problems_level_3():
-    task = make_task(0, seed=0, difficulty=3)  # "has S, buys P packs of N, gives away K"
-    nums = [int(w.strip(",.")) for w in task["question"].split() if w.strip(",.").isdigit()]
-    start, packs, per, gives = nums
-    assert int(task["answer"]) == start + packs * per - gives
 
 
 def test_held_out_prompts_are_never_trained_on():

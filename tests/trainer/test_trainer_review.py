@@ -11,7 +11,7 @@ import torch
 
 from trainer_helpers import TINY_FLAGS
 from rewardkit.models import GenerationConfig, HFGenerator
-from rewardkit.trainer.cli import main
+from rewardkit.cli.grpo_train import main
 from rewardkit.trainer.config import GRPOConfig, ModelConfig
 from rewardkit.trainer.evaluate import Evaluator
 from rewardkit.trainer.logprobs import completion_logps, sequence_kl

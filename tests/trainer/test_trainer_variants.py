@@ -7,7 +7,7 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from rewardkit.trainer.cli import main
+from rewardkit.cli.grpo_train import main
 from rewardkit.trainer.metrics import read_metrics
 from trainer_helpers import TINY_FLAGS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.verifiers.math import verify_math, verify_math_batch
 from rewardkit.verifiers.math.normalize import latex_clean, prepare_gold
 from rewardkit.verifiers.math.structure import merged, read_items, read_real_set

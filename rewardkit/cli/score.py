@@ -5,7 +5,7 @@ import argparse
 import math
 import sys
 
-from rewardkit.core.cli import Command
+from rewardkit.cli import Command
 from rewardkit.core.spec import AGGREGATES
 
 

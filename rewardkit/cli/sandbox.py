@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rewardkit.core.cli import Command
+from rewardkit.cli import Command
 
 
 class Sandbox(Command):

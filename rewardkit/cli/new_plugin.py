@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from rewardkit.core.cli import Command
+from rewardkit.cli import Command
 
 
 class NewPlugin(Command):

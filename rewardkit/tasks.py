@@ -1,7 +1,10 @@
-"""Procedural training tasks: seeded arithmetic and short word problems with exact integer answers.
+"""Procedural tasks: seeded arithmetic and short word problems with exact integer answers.
 
-Task ``index`` of ``(seed, stream, difficulty)`` depends on nothing else, so a run's data position is
-one integer and a held-out stream never shares a random state with the training stream.
+Data, not training: the trainer's default prompts (streams ``train`` and ``held_out``) and the
+``procedural`` benchmark suite (stream ``bench``, :func:`generate`) both come from here, and this
+module imports nothing of the project. Task ``index`` of ``(seed, stream, difficulty)`` depends on
+nothing else, so a run's data position is one integer, a held-out stream never shares a random
+state with the training stream, and evaluation never sees a training task.
 
 Difficulty levels:
     1. one addition of two two-digit numbers, as a sum or a one-step word problem;
@@ -13,7 +16,10 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
-__all__ = ["make_task", "LEVELS"]
+__all__ = ["make_task", "generate", "LEVELS", "BENCH_STREAM"]
+
+#: the task stream of the ``procedural`` benchmark suite (training uses "train" and "held_out")
+BENCH_STREAM = "bench"
 
 _NAMES = ("Ana", "Ben", "Chloe", "Dev", "Emma", "Femi", "Gus", "Hana", "Ivan", "Jia", "Kofi", "Lena")
 _ITEMS = ("apples", "stickers", "marbles", "pencils", "coins", "books", "shells", "cards")
@@ -73,3 +79,15 @@ def make_task(index: int, seed: int = 0, difficulty: int = 1, stream: str = "tra
     question, answer = build(random.Random(f"{seed}:{stream}:{difficulty}:{index}"))
     return {"id": f"{stream}-{seed}-{difficulty}-{index}", "question": question,
             "answer": str(answer), "level": difficulty}
+
+
+def generate(n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """Rows of the ``procedural`` bench suite: the first ``n`` tasks of ``seed`` in the ``bench``
+    stream, difficulty rotating 1, 2, 3 by index, so ``--limit 20`` and ``--limit 200`` share their
+    first 20 tasks. Every answer is an integer, checked by the ``math`` reward.
+
+    >>> rows = generate(3, seed=1)
+    >>> [r["level"] for r in rows], rows == generate(3, seed=1)
+    ([1, 2, 3], True)
+    """
+    return [make_task(i, seed=seed, difficulty=1 + i % 3, stream=BENCH_STREAM) for i in range(n)]

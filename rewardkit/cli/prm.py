@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from rewardkit.core.cli import Command
+from rewardkit.cli import Command
 
 __all__ = ["PRM", "add_dataclass_arguments", "dataclass_from_args"]
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from toy_plugin_source import TOY_PLUGIN
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 
 
 @pytest.fixture
@@ -95,11 +95,11 @@ def test_missing_input_file(toy_site, tmp_path, capsys):
 def test_console_script_end_to_end(toy_site, tmp_path):
     inp = write_rows(tmp_path / "in.jsonl", [{"completion": "yes"}, {"completion": "no"}])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(toy_site), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "rewardkit.core.cli", "score", "--reward", "toy_contains",
+    proc = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward", "toy_contains",
                            "--input", str(inp), "--quiet"], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(x)["reward"] for x in proc.stdout.splitlines()] == [1.0, 0.0]
-    bad = subprocess.run([sys.executable, "-m", "rewardkit.core.cli", "score", "--reward", "nope",
+    bad = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward", "nope",
                           "--input", str(inp)], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "unknown reward 'nope'" in bad.stderr.lower() and "Traceback" not in bad.stderr
 

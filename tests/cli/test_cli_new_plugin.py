@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 from rewardkit.kit import plugin_names
 
 
@@ -50,7 +50,7 @@ def test_layout(installed):
 
 def test_listed_by_rewardkit_plugins(installed):
     _, _, env = installed
-    out = _run([sys.executable, "-m", "rewardkit.core.cli", "plugins", "--json"], env)
+    out = _run([sys.executable, "-m", "rewardkit.cli", "plugins", "--json"], env)
     assert out.returncode == 0, out.stderr
     rewards = {r["name"]: r for r in json.loads(out.stdout)["rewards"]}
     assert rewards["demo_answer"]["distribution"] == "rewardkit-demo-answer"
@@ -64,7 +64,7 @@ def test_usable_in_a_spec(installed, tmp_path):
     rows.write_text("\n".join(json.dumps(r) for r in [
         {"completion": "It is \\boxed{Paris}.", "answer": "Paris"},
         {"completion": "\\boxed{Paris} or \\boxed{Rome}", "answer": "Paris"}]) + "\n")
-    out = _run([sys.executable, "-m", "rewardkit.core.cli", "score", "--reward",
+    out = _run([sys.executable, "-m", "rewardkit.cli", "score", "--reward",
                 "demo_answer:1+format:0.5", "--input", str(rows), "--quiet"], env)
     assert out.returncode == 0, out.stderr
     scored = [json.loads(line) for line in out.stdout.splitlines()]

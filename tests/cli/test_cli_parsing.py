@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from rewardkit.core.cli import COMMANDS, build_parser, main
+from rewardkit.cli import COMMANDS, build_parser, main
 
 
 def _all_parsers(parser: argparse.ArgumentParser):
@@ -27,13 +27,13 @@ def test_no_parser_of_any_command_matches_prefixes(command):
 
 def test_grpo_train_parsers_do_not_match_prefixes():
     pytest.importorskip("yaml")
-    from rewardkit.trainer.cli import build_parser as grpo_parser
+    from rewardkit.cli.grpo_train import build_parser as grpo_parser
     assert grpo_parser().allow_abbrev is False
 
 
 def test_grpo_train_mistyped_flag_exits_2_with_a_suggestion(capsys):
     pytest.importorskip("yaml")
-    from rewardkit.trainer.cli import main as grpo_main
+    from rewardkit.cli.grpo_train import main as grpo_main
     assert grpo_main(["--learning-rat", "1e-5"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == ("grpo-train: error: unrecognized arguments: --learning-rat 1e-5 "

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rewardkit.core.cli import main
+from rewardkit.cli import main
 
 NEEDY = '''
 from rewardkit import hookimpl, reward

@@ -1,8 +1,10 @@
-"""The ``rewardkit`` command: ``main(argv) -> int`` and a table of subcommands.
+"""The commands: the top floor of the package, free to import every part below it.
 
-Each subcommand is a small class (see :class:`Command`) in its own module, imported only when it
-runs, so ``rewardkit --help`` stays fast. Parsers come from :mod:`rewardkit.core.cli.parsing`: no
-prefix matching, and an unknown option is reported with the subcommand's usage and a suggestion. A :class:`UsageError` becomes one line on stderr and exit
+``rewardkit`` is ``main(argv) -> int`` and a table of subcommands; ``grpo-train`` is
+:mod:`rewardkit.cli.grpo_train`. Each subcommand is a small class (see :class:`Command`) in its own
+module, imported only when it runs, so ``rewardkit --help`` stays fast. Parsers come from
+:mod:`rewardkit.cli.parsing`: no prefix matching, and an unknown option is reported with the
+subcommand's usage and a suggestion. A :class:`UsageError` becomes one line on stderr and exit
 code 2; a Ctrl-C exits 130; anything else is a bug and keeps its traceback.
 """
 from __future__ import annotations
@@ -19,15 +21,15 @@ __all__ = ["main", "run_guarded", "Command", "COMMANDS"]
 
 #: name -> (module:Class, one-line help). Add a line here to add a subcommand.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "score": ("rewardkit.core.cli.score:Score", "score a JSONL file of completions with a reward spec"),
-    "plugins": ("rewardkit.core.cli.plugins:Plugins", "list installed plugins and their rewards"),
-    "sandbox": ("rewardkit.core.cli.sandbox:Sandbox", "check code-sandbox backends, build the docker image"),
-    "new-plugin": ("rewardkit.core.cli.new_plugin:NewPlugin", "create an installable reward plugin package"),
-    "serve": ("rewardkit.core.cli.serve:Serve", "serve a reward spec over HTTP (OpenRLHF protocol, /score)"),
-    "bench": ("rewardkit.core.cli.bench:Bench", "evaluate models or completions on benchmark suites"),
-    "probe": ("rewardkit.core.cli.probe:Probe", "run reward-hacking probes against a reward spec"),
-    "prm": ("rewardkit.core.cli.prm:PRM", "train, label data for, and evaluate process reward models"),
-    "explain": ("rewardkit.core.cli.explain:Explain", "show each step of the math verifier on one gold/answer pair"),
+    "score": ("rewardkit.cli.score:Score", "score a JSONL file of completions with a reward spec"),
+    "plugins": ("rewardkit.cli.plugins:Plugins", "list installed plugins and their rewards"),
+    "sandbox": ("rewardkit.cli.sandbox:Sandbox", "check code-sandbox backends, build the docker image"),
+    "new-plugin": ("rewardkit.cli.new_plugin:NewPlugin", "create an installable reward plugin package"),
+    "serve": ("rewardkit.cli.serve:Serve", "serve a reward spec over HTTP (OpenRLHF protocol, /score)"),
+    "bench": ("rewardkit.cli.bench:Bench", "evaluate models or completions on benchmark suites"),
+    "probe": ("rewardkit.cli.probe:Probe", "run reward-hacking probes against a reward spec"),
+    "prm": ("rewardkit.cli.prm:PRM", "train, label data for, and evaluate process reward models"),
+    "explain": ("rewardkit.cli.explain:Explain", "show each step of the math verifier on one gold/answer pair"),
 }
 
 EPILOG = """examples:
@@ -57,7 +59,7 @@ def _load(target: str) -> Command:
 
 
 def build_parser(argv: Sequence[str]) -> tuple[argparse.ArgumentParser, dict[str, Command]]:
-    from rewardkit.core.cli.parsing import ArgumentParser
+    from rewardkit.cli.parsing import ArgumentParser
 
     parser = ArgumentParser(
         prog="rewardkit", description="Rewards and verifiers for RL with verifiable rewards.",

@@ -7,7 +7,7 @@ import sys
 import typing
 from typing import Any
 
-from rewardkit.core.cli import Command
+from rewardkit.cli import Command
 
 
 def _add_dataclass_arguments(p: argparse.ArgumentParser, cls: type) -> None:

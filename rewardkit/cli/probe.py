@@ -8,7 +8,7 @@ import sys
 from collections import Counter
 from typing import Any
 
-from rewardkit.core.cli import Command
+from rewardkit.cli import Command
 
 _STYLE = {"ROBUST": "green", "VULNERABLE": "bold red", "ERROR": "red", "SKIPPED": "yellow"}
 

@@ -1,0 +1,16 @@
+"""The examples in the core modules' docstrings run and hold."""
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["suite", "execution", "options", "errors"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name):
+    module = importlib.import_module(f"rewardkit.core.{name}")
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
