@@ -19,7 +19,7 @@ __all__ = ["PRM", "add_dataclass_arguments", "dataclass_from_args"]
 ACTIONS = {
     "train": ("rewardkit.prm.train:PRMTrainConfig", "fine-tune a value-head PRM, evaluate it on held-out data, save it",
               """examples:
-  rewardkit prm train --backbone tiny --steps 500 --error-kinds operation --max-value 20 --out runs/prm-tiny
+  rewardkit prm train --backbone tiny --threads 1 --out runs/prm-tiny
   rewardkit prm train --out runs/prm --steps 300 --freeze-layers 24       # SmolLM2-135M backbone
   rewardkit prm train --data labelled.jsonl --eval-data held.jsonl --out runs/prm
 then: rewardkit score --reward 'math+prm(model=runs/prm,aggregate=min):0.2' --input rows.jsonl"""),
@@ -66,7 +66,7 @@ def dataclass_from_args(cls: type, args: argparse.Namespace) -> Any:
 class PRM(Command):
     help = "Train, label data for, and evaluate process reward models (PRMs)."
     epilog = """examples:
-  rewardkit prm train --backbone tiny --steps 500 --error-kinds operation --max-value 20 --out runs/prm-tiny
+  rewardkit prm train --backbone tiny --threads 1 --out runs/prm-tiny
   rewardkit prm label --input problems.jsonl --output labelled.jsonl
   rewardkit prm eval --model runs/prm-tiny
 run 'rewardkit prm ACTION --help' for an action's options."""
@@ -100,6 +100,10 @@ run 'rewardkit prm ACTION --help' for an action's options."""
                   f"{_f(metrics['position_auroc'])}), best-of-{int(bon.get('n') or 0)} accuracy {_f(bon.get('accuracy'))} "
                   f"vs random {_f(bon.get('random'))} (a PRM that reads nothing: {_f(bon.get('noise'))})",
                   file=sys.stderr)
+            for kind, k in (metrics.get("by_error_kind") or {}).items():
+                if k:
+                    print(f"  {kind} errors: best-of-N accuracy {_f(k['accuracy'])} vs random {_f(k['random'])}",
+                          file=sys.stderr)
         return 0
 
     def _label(self, cfg: Any, quiet: bool) -> int:

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 from rewardkit.prm.data import StepExample
 from rewardkit.verifiers.prm.aggregation import aggregate
 
-__all__ = ["auroc", "step_scores", "evaluate", "best_of_n", "PRMEvalConfig", "run_eval"]
+__all__ = ["auroc", "step_scores", "evaluate", "best_of_n", "by_error_kind", "PRMEvalConfig", "run_eval"]
 
 
 def auroc(scores: Sequence[float], labels: Sequence[float]) -> float | None:
@@ -66,9 +66,9 @@ def best_of_n(examples: Sequence[StepExample], scores: Sequence[Sequence[float]]
         ``accuracy`` of the PRM's pick, ``random`` (expected accuracy of a random pick), ``oracle``
         (a right candidate exists), ``gain`` (accuracy - random), ``groups`` and ``n`` (mean
         candidates per group), and ``noise`` (expected accuracy of a scorer that gives every
-        *distinct* candidate text an independent random score: identical candidates, common
-        among right answers, share one score, so a PRM that reads nothing lands near ``noise``,
-        below ``random``); None without groups of two or more candidates.
+        *distinct* candidate text an independent random score: identical candidates share one
+        score, so where right answers repeat one text a PRM that reads nothing lands near
+        ``noise``, below ``random``); None without groups of two or more candidates.
 
     >>> ex = [StepExample("p", ["a"], [1], final_correct=True), StepExample("p", ["b"], [0], final_correct=False)]
     >>> best_of_n(ex, [[0.9], [0.2]])["accuracy"]
@@ -118,7 +118,22 @@ def evaluate(scorer: Any, examples: Sequence[StepExample], how: str = "min") -> 
                 position.append(-i)
     return {"step_auroc": auroc(flat, labels), "position_auroc": auroc(position, labels),
             "steps": len(flat), "positive_steps": sum(y >= 0.5 for y in labels),
-            "best_of_n": best_of_n(examples, scores, how)}
+            "best_of_n": best_of_n(examples, scores, how), "by_error_kind": by_error_kind(examples, scores, how)}
+
+
+def by_error_kind(examples: Sequence[StepExample], scores: Sequence[Sequence[float]], how: str = "min"
+                  ) -> dict[str, Any]:
+    """Best-of-N per injected error kind: each group's right candidates against its wrong ones of that kind.
+
+    Only examples whose ``meta["error"]`` names the kind (synthetic chains do) count as its wrong
+    candidates; empty when no example carries one.
+    """
+    kinds = sorted({str(e.meta["error"]) for e in examples if e.meta.get("error")})
+    out = {}
+    for kind in kinds:
+        keep = [i for i, e in enumerate(examples) if e.final_correct or e.meta.get("error") == kind]
+        out[kind] = best_of_n([examples[i] for i in keep], [scores[i] for i in keep], how)
+    return out
 
 
 @dataclass(frozen=True)
@@ -131,7 +146,7 @@ class PRMEvalConfig:
     problems: int = field(default=200, metadata={"help": "synthetic: problems"})
     candidates: int = field(default=8, metadata={"help": "synthetic: solutions per problem (best-of-N)"})
     error_rate: float = field(default=0.5, metadata={"help": "synthetic: share of solutions with an error"})
-    max_value: int = field(default=50, metadata={"help": "synthetic: largest number in a solution"})
+    max_value: int = field(default=20, metadata={"help": "synthetic: largest number in a solution"})
     error_kinds: str = field(default="arithmetic,carry,operation", metadata={
         "help": "synthetic: injected errors (arithmetic, carry, operation), comma-separated"})
     aggregate: str = field(default="min", metadata={"help": "aggregation for best-of-N: min, prod, last, mean"})

@@ -21,11 +21,15 @@ from typing import Sequence
 
 from rewardkit.prm.data import StepExample
 
-__all__ = ["ERROR_KINDS", "ChainConfig", "make_problem", "solve", "synthetic_examples", "vocabulary", "ArithmeticPolicy"]
+__all__ = ["ERROR_KINDS", "ChainConfig", "make_problem", "solve", "equations", "synthetic_examples", "vocabulary",
+           "ArithmeticPolicy"]
 
 ERROR_KINDS = ("arithmetic", "carry", "operation")
 _SWAP = {"add": "sub", "sub": "add", "mul": "add"}
 _OPS = {"add": ("Add {}", "+"), "sub": ("Subtract {}", "-"), "mul": ("Multiply by {}", "*")}
+_LEADS = ("", "So ", "Then ", "Now ")  # how a step may open; the equation always ends it
+_ANSWERS = ("The answer is \\boxed{{{}}}.", "So the answer is \\boxed{{{}}}.", "Final answer: \\boxed{{{}}}.")
+_EQ_RE = re.compile(r"(-?\d+) ([+\-*]) (\d+) = (-?\d+)$")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,9 @@ class ChainConfig:
 
     min_ops: int = field(default=2, metadata={"help": "fewest operations a problem has"})
     max_ops: int = field(default=5, metadata={"help": "most operations a problem has"})
-    max_value: int = field(default=50, metadata={"help": "largest start value and correct intermediate"})
+    max_value: int = field(default=20, metadata={
+        "help": "largest start value and intermediate (the tiny backbone does not learn to check steps "
+                "with numbers up to 50 in its default 300 steps; see issue 17 item 7)"})
     error_rate: float = field(default=0.5, metadata={"help": "probability that a solution has an error"})
     error_kinds: tuple[str, ...] = field(default=("arithmetic", "carry", "operation"), metadata={
         "help": "kinds of injected error: arithmetic (wrong result), carry (wrong starting number), "
@@ -87,8 +93,12 @@ def problem_text(start: int, ops: Sequence[tuple[str, int]]) -> str:
 
 
 def solve(x: int, ops: Sequence[tuple[str, int]], error_at: int | None = None, kind: str = "arithmetic",
-          delta: int = 1) -> tuple[list[str], int]:
+          delta: int = 1, rng: random.Random | None = None) -> tuple[list[str], int]:
     """Write the steps from value ``x`` through ``ops``, with an optional error at step ``error_at``.
+
+    With ``rng``, each step may open with a lead word ("So", "Then", "Now") and the answer line
+    takes one of several phrasings, so that two right solutions of a problem are rarely the same
+    text (as sampled solutions are not); the equations are the same either way.
 
     >>> solve(7, [("add", 5), ("mul", 3)])
     (['7 + 5 = 12', '12 * 3 = 36', 'The answer is \\\\boxed{36}.'], 36)
@@ -103,25 +113,34 @@ def solve(x: int, ops: Sequence[tuple[str, int]], error_at: int | None = None, k
         left = x + delta if (here and kind == "carry") else x
         y = _apply(_SWAP[op] if here and kind == "operation" else op, left, b)
         y += delta if here and kind == "arithmetic" else 0
-        steps.append(f"{left} {_OPS[op][1]} {b} = {y}")
+        steps.append(f"{rng.choice(_LEADS) if rng else ''}{left} {_OPS[op][1]} {b} = {y}")
         x = y
-    steps.append(f"The answer is \\boxed{{{x}}}.")
+    steps.append((rng.choice(_ANSWERS) if rng else _ANSWERS[0]).format(x))
     return steps, x
 
 
+def equations(steps: Sequence[str]) -> list[tuple[int, str, int, int]]:
+    """``(left, op, right, result)`` of each equation step (the answer line has none).
+
+    >>> equations(["So 7 + 5 = 12", "The answer is \\\\boxed{12}."])
+    [(7, '+', 5, 12)]
+    """
+    return [(int(a), op, int(b), int(c)) for a, op, b, c in (m.groups() for m in map(_EQ_RE.search, steps) if m)]
+
+
 def _one_solution(rng: random.Random, cfg: ChainConfig, start: int, ops: list[tuple[str, int]],
-                  answer: int) -> tuple[list[str], list[float], bool]:
+                  answer: int) -> tuple[list[str], list[float], bool, dict]:
     """One solution; an injected error keeps every number in [0, max_value] (no range shortcut)."""
     if rng.random() < cfg.error_rate:
         for _ in range(50):
             at, kind = rng.randrange(len(ops)), rng.choice(cfg.error_kinds)
             delta = rng.choice((-10, -3, -2, -1, 1, 2, 3, 10))
-            steps, final = solve(start, ops, at, kind, delta)
-            numbers = [int(t) for s in steps[:-1] for t in (s.split()[0], s.split()[-1])]
+            steps, final = solve(start, ops, at, kind, delta, rng)
+            numbers = [n for a, _, _, c in equations(steps) for n in (a, c)]
             if final != answer and 0 <= min(numbers) and max(numbers) <= cfg.max_value:
-                return steps, [1.0] * at + [0.0] * (len(steps) - at), False
-    steps, _ = solve(start, ops)
-    return steps, [1.0] * len(steps), True
+                return steps, [1.0] * at + [0.0] * (len(steps) - at), False, {"error": kind, "error_at": at}
+    steps, _ = solve(start, ops, rng=rng)
+    return steps, [1.0] * len(steps), True, {}
 
 
 def synthetic_examples(n_problems: int, per_problem: int = 1, cfg: ChainConfig | None = None,
@@ -144,15 +163,15 @@ def synthetic_examples(n_problems: int, per_problem: int = 1, cfg: ChainConfig |
         start, ops = make_problem(rng, cfg)
         prompt, (_, answer) = problem_text(start, ops), solve(start, ops)
         for _ in range(per_problem):
-            steps, labels, ok = _one_solution(rng, cfg, start, ops, answer)
-            out.append(StepExample(prompt, steps, labels, str(answer), f"{seed}-{p}", ok))
+            steps, labels, ok, meta = _one_solution(rng, cfg, start, ops, answer)
+            out.append(StepExample(prompt, steps, labels, str(answer), f"{seed}-{p}", ok, meta))
     return out
 
 
 def vocabulary(max_number: int = 999) -> list[str]:
     """Every word the synthetic texts use (numbers 0..max_number included), for word tokenizers."""
-    words = "Start with Add Subtract Multiply by What is the result The answer So Step".split()
-    return words + list(". ? + - * = \\ { } boxed :".split()) + [str(i) for i in range(max_number + 1)]
+    words = "Start with Add Subtract Multiply by What is the result The answer So Then Now Final Step".split()
+    return words + list(". ? + - * = \\ { } }. boxed :".split()) + [str(i) for i in range(max_number + 1)]
 
 
 _OP_RE = re.compile(r"(Add|Subtract|Multiply by) (\d+)\.")

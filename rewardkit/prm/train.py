@@ -50,7 +50,7 @@ class PRMTrainConfig:
     eval_problems: int = field(default=200, metadata={"help": "synthetic: held-out problems"})
     candidates: int = field(default=8, metadata={"help": "synthetic: held-out solutions per problem (best-of-N)"})
     error_rate: float = field(default=0.5, metadata={"help": "synthetic: share of solutions with an error"})
-    max_value: int = field(default=50, metadata={"help": "synthetic: largest number in a solution"})
+    max_value: int = field(default=20, metadata={"help": "synthetic: largest number in a solution"})
     error_kinds: str = field(default="arithmetic,carry,operation", metadata={
         "help": "synthetic: injected errors, comma-separated: arithmetic (wrong result), carry (wrong "
                 "start number), operation (computes another operation than it writes)"})

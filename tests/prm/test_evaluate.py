@@ -53,10 +53,18 @@ def test_best_of_n_without_groups_is_none():
     assert best_of_n([_cand("a", True)], [[0.5]]) is None
 
 
-def test_a_scorer_that_reads_nothing_lands_at_noise_below_random():
-    # issue 17 item 7: right candidates of a synthetic problem are identical texts, so a scorer
-    # whose values are noise picks among *distinct* texts and is right far less often than a
-    # random pick; 'noise' is that level, so a PRM near it has learned nothing about the steps
+def test_a_scorer_that_reads_nothing_lands_at_noise_below_random_when_right_texts_repeat():
+    # identical right candidates share one score, so a noise scorer picks among *distinct* texts
+    right = [StepExample("q", ["4"], [1], final_correct=True) for _ in range(4)]
+    wrong = [StepExample("q", [w], [0], final_correct=False) for w in ("5", "6", "7", "8")]
+    m = best_of_n(right + wrong, [[0.5]] * 8)
+    assert m["random"] == 0.5 and m["noise"] == pytest.approx(0.2)
+
+
+def test_on_synthetic_chains_a_scorer_that_reads_nothing_is_no_worse_than_random():
+    # issue 17 item 7: right candidates of a synthetic problem used to be one text, so a PRM that
+    # read nothing picked right 0.24 of the time against 0.52 for a random pick; they now differ
+    # in wording, and noise lands at random: a PRM must read the steps to beat it
     from rewardkit.prm.synthetic import synthetic_examples
     examples = synthetic_examples(300, 8, seed=4)
     rng = random.Random(0)
@@ -64,5 +72,5 @@ def test_a_scorer_that_reads_nothing_lands_at_noise_below_random():
     scores = [[per_text.setdefault((e.group, tuple(e.steps), i), rng.random()) for i in range(len(e.steps))]
               for e in examples]
     m = best_of_n(examples, scores, "min")
-    assert m["noise"] < m["random"] - 0.2
-    assert abs(m["accuracy"] - m["noise"]) < 0.06
+    assert abs(m["noise"] - m["random"]) < 0.02
+    assert abs(m["accuracy"] - m["random"]) < 0.06

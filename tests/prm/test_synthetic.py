@@ -6,14 +6,12 @@ import re
 import pytest
 
 from rewardkit import load_reward
-from rewardkit.prm.synthetic import ERROR_KINDS, ChainConfig, make_problem, solve, synthetic_examples
-
-_STEP = re.compile(r"^(\d+) ([+\-*]) (\d+) = (\d+)$")
+from rewardkit.prm.synthetic import ERROR_KINDS, ChainConfig, equations, make_problem, solve, synthetic_examples
 
 
 def _locally_right(step: str) -> bool:
-    x, op, b, y = _STEP.match(step).groups()
-    return {"+": int(x) + int(b), "-": int(x) - int(b), "*": int(x) * int(b)}[op] == int(y)
+    [(x, op, b, y)] = equations([step])
+    return {"+": x + b, "-": x - b, "*": x * b}[op] == y
 
 
 @pytest.mark.parametrize("kind", ERROR_KINDS)
@@ -24,17 +22,16 @@ def test_labels_mark_the_first_error_and_everything_after(kind):
             continue
         first_bad = ex.labels.index(0.0)
         assert ex.labels == [1.0] * first_bad + [0.0] * (len(ex.labels) - first_bad)
-        equations = ex.steps[:-1]
         prev = int(re.match(r"Start with (\d+)\.", ex.prompt).group(1))
-        for i, step in enumerate(equations):
-            x = int(step.split()[0])
+        for i, step in enumerate(ex.steps[:-1]):
+            [(x, _, _, y)] = equations([step])
             consistent = _locally_right(step) and x == prev
-            prev = int(step.split()[-1])
+            prev = y
             # a step is labelled wrong exactly from the first inconsistent one on
             assert consistent == (i < first_bad) or i > first_bad
             if i == first_bad:
                 assert not consistent
-        numbers = [int(t) for s in equations for t in (s.split()[0], s.split()[-1])]
+        numbers = [n for x, _, _, y in equations(ex.steps) for n in (x, y)]
         assert 0 <= min(numbers) and max(numbers) <= 30   # wrong values never leave the range
 
 
@@ -78,3 +75,17 @@ def test_problem_intermediates_stay_in_range():
 def test_config_checks(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ChainConfig(**kwargs)
+
+
+def test_right_solutions_of_a_problem_differ_in_wording_not_in_equations():
+    # issue 17 item 7: when every right candidate of a problem was one text, a scorer that reads
+    # nothing picked right far less often than a random pick; sampled solutions differ in wording
+    examples = synthetic_examples(50, 8, ChainConfig(error_rate=0.0), seed=2)
+    by_problem: dict = {}
+    for ex in examples:
+        by_problem.setdefault(ex.group, []).append(ex)
+    distinct = [len({tuple(e.steps) for e in group}) for group in by_problem.values()]
+    assert sum(distinct) / len(distinct) > 6
+    for group in by_problem.values():
+        assert len({tuple(equations(e.steps)) for e in group}) == 1
+        assert len({e.steps[-1].rsplit("{", 1)[1] for e in group}) == 1   # one boxed answer

@@ -1,8 +1,9 @@
-"""The CI-sized run: a PRM trained on synthetic chains clearly beats chance on held-out chains.
+"""The CI-sized run is the CLI's default run: ``rewardkit prm train --backbone tiny`` beats chance.
 
-Tiny backbone (2 layers, 64 wide, word tokenizer), 500 optimizer steps on "operation" errors
-(``12 + 3 = 9``), about 20 s on one CPU thread. Beating a step-position baseline shows the model
-reads the steps, not only where errors tend to sit.
+Every setting is ``PRMTrainConfig``'s default (300 steps, all three error kinds, numbers up to 20,
+200 held-out problems with 8 candidates each), on one CPU thread: a change that makes the default
+PRM rerank no better than a random pick fails here (issue 17, item 7). Beating the step-position
+baseline shows the model reads the steps, not only where errors tend to sit.
 """
 from __future__ import annotations
 
@@ -14,37 +15,33 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from rewardkit import load_reward  # noqa: E402
-from rewardkit.prm.synthetic import ChainConfig, synthetic_examples  # noqa: E402
+from rewardkit.prm.synthetic import synthetic_examples  # noqa: E402
 from rewardkit.prm.train import PRMTrainConfig, train_prm  # noqa: E402
-
-CHAINS = dict(max_value=20, error_kinds="operation")
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("prm") / "prm"
-    cfg = PRMTrainConfig(out=str(out), backbone="tiny", steps=500, batch_size=32, train_problems=3000,
-                         eval_problems=60, candidates=8, threads=1, seed=0, **CHAINS)
-    return train_prm(cfg)
+    return train_prm(PRMTrainConfig(out=str(out), backbone="tiny", threads=1))   # the CLI's defaults
 
 
-def test_trained_prm_beats_chance_and_the_position_baseline(trained):
-    m = trained.metrics
+def test_the_default_prm_beats_a_random_pick_and_the_position_baseline(trained):
+    m, bon = trained.metrics, trained.metrics["best_of_n"]
+    assert m["optimizer_steps"] == PRMTrainConfig.steps and m["held_out_examples"] == 200 * 8
     assert m["final_loss"] < m["first_loss"] - 0.1
-    assert m["step_auroc"] >= 0.70, m
-    assert m["step_auroc"] >= m["position_auroc"] + 0.05, m
-    assert m["best_of_n"]["accuracy"] > m["best_of_n"]["random"], m
-    assert m["held_out_examples"] == 60 * 8 and m["optimizer_steps"] == 500
+    assert m["step_auroc"] >= m["position_auroc"] + 0.04, m
+    assert abs(bon["noise"] - bon["random"]) < 0.03, bon   # right candidates are distinct texts
+    assert bon["accuracy"] >= bon["random"] + 0.02, bon
 
 
 def test_the_prm_reward_loads_the_trained_model(trained):
-    held = synthetic_examples(40, 2, ChainConfig(**{**CHAINS, "error_kinds": ("operation",)}), seed=999)
+    held = synthetic_examples(40, 2, seed=999)
     reward = load_reward(f"prm(model={trained.out},aggregate=min)")
     result = reward.score([e.prompt for e in held], ["\n\n".join(e.steps) for e in held])
     assert reward.rewards[0].scorer().convention.name == "value_head"
     right = [v for v, e in zip(result.rewards, held) if e.final_correct]
     wrong = [v for v, e in zip(result.rewards, held) if not e.final_correct]
-    assert statistics.mean(right) > statistics.mean(wrong) + 0.1
+    assert statistics.mean(right) > statistics.mean(wrong)
     # the saved model scores exactly as the trained one in memory did
     from rewardkit.verifiers.prm import PRMScorer, detect_convention
     live = PRMScorer(trained.model, trained.tokenizer, detect_convention(trained.model.config))
