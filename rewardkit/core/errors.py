@@ -1,18 +1,15 @@
-"""Exceptions of the host. A UsageError is a user mistake: the CLI prints it and exits 2."""
+"""Exceptions of the host. A UsageError is a user mistake: the CLI prints it and exits 2.
+
+The base classes and :func:`did_you_mean` live in :mod:`rewardkit.basics` (the verifiers raise
+them too, without loading the host); they are re-exported here as part of the host's API.
+"""
 from __future__ import annotations
 
-import difflib
-from typing import Any, Iterable
+from typing import Any
+
+from rewardkit.basics import RewardkitError, UsageError, did_you_mean
 
 __all__ = ["RewardkitError", "UsageError", "SpecError", "RewardError", "PluginError", "did_you_mean"]
-
-
-class RewardkitError(Exception):
-    """Base class of rewardkit's own errors."""
-
-
-class UsageError(RewardkitError):
-    """Bad input from the user (unknown reward, bad option, malformed file). CLI exit code 2."""
 
 
 class SpecError(UsageError):
@@ -54,12 +51,3 @@ def _rebuild_reward_error(*parts: Any) -> RewardError:
 class PluginError(RewardkitError):
     """A plugin is broken or conflicts with another one."""
 
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ' Did you mean ...?' hint, or ''.
-
-    >>> did_you_mean("mth", ["math", "format"])
-    " Did you mean 'math'?"
-    """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
-    return f" Did you mean {close[0]!r}?" if close else ""

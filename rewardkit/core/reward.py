@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Callable, ClassVar, Mapping, Sequence
 
+from rewardkit.basics import completion_text, prompt_text
 from rewardkit.core.errors import RewardError, UsageError
 
 __all__ = ["Reward", "Score", "NoOptions", "reward", "completion_text", "prompt_text"]
@@ -48,38 +49,6 @@ class Score:
     @property
     def failed(self) -> bool:
         return self.error is not None
-
-
-def completion_text(completion: Any) -> str:
-    """Text of a completion given as a string or as chat messages (TRL's conversational shape).
-
-    >>> completion_text([{"role": "assistant", "content": "4"}])
-    '4'
-    >>> completion_text("plain")
-    'plain'
-    """
-    if completion is None:
-        return ""
-    if isinstance(completion, str):
-        return completion
-    if isinstance(completion, Mapping):
-        return str(completion.get("content") or "")
-    if isinstance(completion, Sequence):
-        parts = [m.get("content") or "" for m in completion
-                 if isinstance(m, Mapping) and m.get("role", "assistant") == "assistant"]
-        return "".join(str(p) for p in parts)
-    return str(completion)
-
-
-def prompt_text(prompt: Any) -> str:
-    """Text of a prompt given as a string or chat messages (all roles, newline-joined)."""
-    if prompt is None:
-        return ""
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, Sequence):
-        return "\n".join(str(m.get("content") or "") for m in prompt if isinstance(m, Mapping))
-    return str(prompt)
 
 
 class LockedState:

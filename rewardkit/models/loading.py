@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_GGUF_PACKAGE", "default_gguf_path", "cache_root",
            "resolve_model", "resolve_dtype", "resolve_device", "load_model_and_tokenizer"]

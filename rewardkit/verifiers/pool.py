@@ -15,12 +15,12 @@ after a new worker finished its ``initializer``), so a slow start-up never count
 ...     [o.value for o in pool.map(add, [(1, 2), (3, 4)], timeout=5.0)]
 [3, 7]
 
-Workers are fresh interpreters started with ``subprocess`` (``python -c ...``), never forks: safe in
-processes that run threads (trainers, Ray), and unlike multiprocessing's ``spawn`` they never
-re-import the caller's ``__main__``, so scripts need no ``if __name__ == "__main__"`` guard. The
-price: functions must be importable by module name (not defined in ``__main__``); arguments and
-results must pickle. The pool is thread-safe (one ``map`` at a time), POSIX only, and starts its
-workers lazily, on the first call or :meth:`TimeoutPool.start`.
+Workers are fresh interpreters (``python -c ...``, see :mod:`rewardkit.verifiers.workers`), never
+forks: safe in processes that run threads (trainers, Ray), and unlike multiprocessing's ``spawn``
+they never re-import the caller's ``__main__``, so scripts need no ``if __name__ == "__main__"``
+guard. The price: functions must be importable by module name (not defined in ``__main__``);
+arguments and results must pickle. The pool is thread-safe (one ``map`` at a time), POSIX only,
+and starts its workers lazily, on the first call or :meth:`TimeoutPool.start`.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ import collections
 import logging
 import os
 import pickle
-import signal
 import subprocess
 import sys
 import threading
@@ -37,6 +36,8 @@ import weakref
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Sequence
+
+from rewardkit.verifiers.workers import WorkerProcess, connect, messages
 
 __all__ = ["Outcome", "TimeoutPool"]
 
@@ -71,9 +72,7 @@ class Outcome:
 # --- worker side --------------------------------------------------------------------------------
 def _child_main(rx_fd: str, tx_fd: str) -> None:
     """Entry point of a worker interpreter: set up, then serve batches until EOF or ``None``."""
-    rx, tx = Connection(int(rx_fd), writable=False), Connection(int(tx_fd), readable=False)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's: it stops the workers
-    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
+    rx, tx = connect(rx_fd, tx_fd)
     sys.path[:] = rx.recv()
     memory_limit_mb, initializer, initargs = rx.recv()
     if memory_limit_mb:
@@ -83,21 +82,8 @@ def _child_main(rx_fd: str, tx_fd: str) -> None:
     if initializer is not None:
         initializer(*initargs)
     tx.send(_READY)
-    while True:
-        try:
-            msg = rx.recv()
-        except (EOFError, OSError):
-            return
-        if msg is None:
-            return
+    for msg in messages(rx):
         _serve(tx, *msg)
-
-
-def _orphan_watch(parent: int) -> None:
-    """Exit when the host dies, even in the middle of a long call (EOF is only seen between)."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(0)
 
 
 def _serve(tx: Connection, fn_bytes: bytes, calls: list[tuple[int, tuple]]) -> None:
@@ -121,23 +107,12 @@ def _serve(tx: Connection, fn_bytes: bytes, calls: list[tuple[int, tuple]]) -> N
 
 
 # --- host side ----------------------------------------------------------------------------------
-class _Worker:
+class _Worker(WorkerProcess):
     """One worker process and the calls it has in flight."""
 
     def __init__(self, memory_limit_mb: int | None, initializer: Callable | None,
                  initargs: tuple) -> None:
-        child_rx, host_tx = os.pipe()
-        host_rx, child_tx = os.pipe()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, str(child_rx), str(child_tx)],
-                pass_fds=(child_rx, child_tx), stdin=subprocess.DEVNULL, env=env)
-        finally:
-            os.close(child_rx)
-            os.close(child_tx)
-        self.tx = Connection(host_tx, readable=False)
-        self.rx = Connection(host_rx, writable=False)
+        super().__init__(_CHILD)
         self.ready = False
         self.eof = False
         self.inflight: collections.deque[tuple[int, tuple]] = collections.deque()
@@ -161,25 +136,10 @@ class _Worker:
         except subprocess.TimeoutExpired:
             return None
 
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        self.tx.close()
-        self.rx.close()
-
-    def stop(self) -> None:
-        try:
-            self.tx.send(None)
-            self.process.wait(timeout=1)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
-
 
 def _shutdown(workers: list[_Worker]) -> None:
     for w in workers:
-        w.stop()
+        w.stop(timeout=1.0)
     workers.clear()
 
 

@@ -9,7 +9,8 @@ import pytest
 MODULES = ["rewardkit.verifiers.math.normalize", "rewardkit.verifiers.math.structure",
            "rewardkit.verifiers.math.kinds", "rewardkit.verifiers.math.extract",
            "rewardkit.verifiers.math.numbers", "rewardkit.verifiers.math.evaluate",
-           "rewardkit.verifiers.math.guards", "rewardkit.verifiers.math.verify"]
+           "rewardkit.verifiers.math.guards", "rewardkit.verifiers.math.verify",
+           "rewardkit.verifiers.math.cursor", "rewardkit.verifiers.math.echo"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -10,18 +10,15 @@ it): the test in progress is the candidate's ``timeout``, and the tests after it
 A test that needs more memory than the bound fails with ``MemoryError`` (the candidate's error);
 a worker that dies during a test charges that test, never another program.
 
-Workers are fresh interpreters (``python -c``), never forks, like :mod:`rewardkit.verifiers.pool`;
-that pool's per-call model cannot carry per-test deadlines, hence this module.
+Workers are fresh interpreters (``python -c``, see :mod:`rewardkit.verifiers.workers`), never
+forks, like those of :mod:`rewardkit.verifiers.pool`; that pool's per-call model cannot carry
+per-test deadlines, hence this module.
 """
 from __future__ import annotations
 
 import logging
 import os
 import resource
-import signal
-import subprocess
-import sys
-import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -33,6 +30,7 @@ from rewardkit.verifiers.code.backends.base import SandboxUnavailable, wait_uid_
 from rewardkit.verifiers.code.limits import Limits
 from rewardkit.verifiers.code.oracle import (Program, ProgramResult, TestResult, Watch,
                                              all_tests, run_program, test_names)
+from rewardkit.verifiers.workers import WorkerProcess, connect, messages
 
 __all__ = ["Evaluator", "JailInfo", "GRACE", "START_TIMEOUT"]
 
@@ -113,10 +111,7 @@ class _Slot:
 
 def _worker_main(rx_fd: str, tx_fd: str) -> None:
     """A worker's life: limits, then the jail, then programs until EOF or ``None``."""
-    from rewardkit.verifiers.pool import _orphan_watch
-    rx, tx = Connection(int(rx_fd), writable=False), Connection(int(tx_fd), readable=False)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the host's
-    threading.Thread(target=_orphan_watch, args=(os.getppid(),), daemon=True).start()
+    rx, tx = connect(rx_fd, tx_fd)
     backend, limits = rx.recv()
     memory = limits.evaluator_memory_mb << 20
     # the soft limit only: the jails this worker starts may set their own (higher) one
@@ -127,13 +122,7 @@ def _worker_main(rx_fd: str, tx_fd: str) -> None:
     except SandboxUnavailable as exc:
         tx.send(("unavailable", str(exc)))
         return
-    while True:
-        try:
-            program = rx.recv()
-        except (EOFError, OSError):
-            break
-        if program is None:
-            break
+    for program in messages(rx):
         try:
             result = slot.run(program)
         except MemoryError:
@@ -148,7 +137,7 @@ def _worker_main(rx_fd: str, tx_fd: str) -> None:
 
 
 # --- host side -----------------------------------------------------------------------------------
-class Evaluator:
+class Evaluator(WorkerProcess):
     """The host's handle on one worker: runs programs there, with per-phase deadlines."""
 
     def __init__(self, backend: str, limits: Limits) -> None:
@@ -156,18 +145,7 @@ class Evaluator:
         self.limits = limits
         self.info: JailInfo | None = None
         self.restarts = 0  #: jails the worker replaced
-        child_rx, host_tx = os.pipe()
-        host_rx, child_tx = os.pipe()
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD, str(child_rx), str(child_tx)],
-                pass_fds=(child_rx, child_tx), stdin=subprocess.DEVNULL, env=env, cwd="/")
-        finally:
-            os.close(child_rx)
-            os.close(child_tx)
-        self.tx = Connection(host_tx, readable=False)
-        self.rx = Connection(host_rx, writable=False)
+        super().__init__(_CHILD, cwd="/")
         self.tx.send((backend, limits))
         self.alive = True
         try:
@@ -235,25 +213,15 @@ class Evaluator:
         """Kill the worker (its jail dies with it); wait until the jail's processes are gone."""
         if self.alive:
             self.alive = False
-            if self.process.poll() is None:
-                self.process.kill()
-            self.process.wait()
-            self.tx.close()
-            self.rx.close()
+            super().kill()
             if self.info is not None and self.info.uid is not None and self.info.uid != os.getuid():
                 wait_uid_gone(self.info.uid, 10.0)
         return self.process.returncode
 
     def close(self) -> None:
         """Ask the worker to close its jail and leave; kill it if it does not."""
-        if not self.alive:
-            return
-        try:
-            self.tx.send(None)
-            self.process.wait(timeout=15)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
+        if self.alive:
+            self.stop(timeout=15.0)
 
 
 def _cut_short(program: Program, done: list, phase: str, status: str, message: str,

@@ -18,7 +18,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Literal, Sequence
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError
 from rewardkit.verifiers.code.protocol import ProtocolError, from_json
 
 __all__ = ["Step", "CallCase", "IOCase", "TestSuite", "build_suite", "normalize_output"]

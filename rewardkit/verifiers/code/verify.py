@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError
 from rewardkit.verifiers.code.extract import extract_code
 from rewardkit.verifiers.code.limits import Limits
 from rewardkit.verifiers.code.oracle import Program, ProgramResult

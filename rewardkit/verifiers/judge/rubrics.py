@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError, did_you_mean
 
 __all__ = ["Rubric", "BUILTIN_RUBRICS", "load_rubric", "quote", "clip", "render"]
 
@@ -118,7 +118,6 @@ def load_rubric(name_or_file: str) -> Rubric:
     if name_or_file in BUILTIN_RUBRICS:
         return BUILTIN_RUBRICS[name_or_file]
     if not name_or_file.endswith((".yaml", ".yml")):
-        from rewardkit.core.errors import did_you_mean
         raise UsageError(f"unknown rubric {name_or_file!r}.{did_you_mean(name_or_file, BUILTIN_RUBRICS)} "
                          f"Use one of {', '.join(BUILTIN_RUBRICS)} or a .yaml rubric file")
     if not os.path.isfile(name_or_file):

@@ -32,6 +32,8 @@ import functools
 import re
 from decimal import Decimal, InvalidOperation
 
+from rewardkit.verifiers.math.cursor import TokenCursor, Unreadable
+
 __all__ = ["MIN_OPERATIONS", "expression_key", "question_keys", "echoes"]
 
 #: answers with fewer operations than this are never echoes: a number (``21``, ``-4``), a symbol
@@ -59,10 +61,6 @@ _TEXT = {"\\text", "\\textrm", "\\mathrm", "\\mathbf", "\\mathit", "\\operatorna
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 
 
-class _Unreadable(Exception):
-    """The text is not an expression this parser reads."""
-
-
 def _tokens(text: str) -> list[str]:
     out = []
     for m in _TOKEN.finditer(text.translate(_UNICODE)):
@@ -73,26 +71,17 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
-class _Parser:
+class _Parser(TokenCursor):
     """Recursive descent over the tokens; each method returns a canonical key (see _canon)."""
 
     def __init__(self, tokens: list[str]) -> None:
-        self.toks, self.i, self.depth = tokens, 0, 0
-
-    def peek(self) -> str | None:
-        return self.toks[self.i] if self.i < len(self.toks) else None
-
-    def take(self, expected: str | None = None) -> str:
-        tok = self.peek()
-        if tok is None or (expected is not None and tok != expected):
-            raise _Unreadable(f"expected {expected!r}, got {tok!r}")
-        self.i += 1
-        return tok
+        super().__init__(tokens)
+        self.depth = 0
 
     def parse(self) -> Key:
         key = self.relation()
         if self.peek() is not None:
-            raise _Unreadable(f"unexpected {self.peek()!r}")
+            raise Unreadable(f"unexpected {self.peek()!r}")
         return key
 
     def relation(self) -> Key:
@@ -144,7 +133,7 @@ class _Parser:
         while self.peek() in ("^", "!", "_"):
             postfix += 1
             if self.depth + postfix > _MAX_DEPTH:  # x^x^x^...: a deep tree without recursion
-                raise _Unreadable("nested too deep")
+                raise Unreadable("nested too deep")
             tok = self.take()
             if tok == "!":
                 base = ("fact", base)
@@ -162,7 +151,7 @@ class _Parser:
         if tok == "{":
             return self.group()
         if tok is not None and tok[0].isdigit() and len(tok) > 1:
-            self.toks[self.i] = tok[1:]  # one digit is the argument, the rest follows
+            self.tokens[self.i] = tok[1:]  # one digit is the argument, the rest follows
             return ("num", tok[0])
         if tok in ("+", "-"):  # x^-1
             return _neg(self.argument()) if self._sign() else self.argument()
@@ -184,7 +173,7 @@ class _Parser:
     def _primary(self) -> Key:
         tok = self.peek()
         if tok is None:
-            raise _Unreadable("expression ends early")
+            raise Unreadable("expression ends early")
         if tok in _OPENERS:
             return self.group()
         if tok in ("|", "\\|"):
@@ -215,7 +204,7 @@ class _Parser:
             return ("sym", self._group_text())
         if tok.startswith("\\") and tok[1:].isalpha():
             return ("sym", self.take())  # \pi, \alpha, ...
-        raise _Unreadable(f"cannot read {tok!r}")
+        raise Unreadable(f"cannot read {tok!r}")
 
     def _group_text(self) -> str:
         """The tokens of a braced group (``\\text{cm}``), joined."""
@@ -235,14 +224,14 @@ class _Parser:
     def _enter(self) -> None:
         self.depth += 1
         if self.depth > _MAX_DEPTH:
-            raise _Unreadable("nested too deep")
+            raise Unreadable("nested too deep")
 
 
 def _number(tok: str) -> str:
     try:
         return str(Decimal(tok).normalize())
     except InvalidOperation:  # pragma: no cover - the tokenizer only yields decimals
-        raise _Unreadable(tok) from None
+        raise Unreadable(tok) from None
 
 
 def _sort(items: list[Key]) -> tuple:
@@ -324,7 +313,7 @@ def expression_key(text: str) -> Key | None:
     try:
         tokens = _tokens(text)
         return _Parser(tokens).parse() if tokens else None
-    except (_Unreadable, RecursionError):
+    except (Unreadable, RecursionError):
         return None
 
 

@@ -19,6 +19,8 @@ import re
 from fractions import Fraction
 from typing import Union
 
+from rewardkit.verifiers.math.cursor import TokenCursor, Unreadable
+
 __all__ = ["evaluate", "compare", "split_top_level"]
 
 Value = Union[Fraction, complex]
@@ -32,37 +34,26 @@ _MAX_BITS = 4096
 _BARE_NAMES = re.compile(r"(?<![\\a-zA-Z])(?:pi|sin|cos|tan|cot|sec|csc|ln|log|exp|sqrt|arc|inf)")
 
 
-class _Unreadable(Exception):
-    """Something this evaluator does not read: let sympy decide."""
-
-
 def _variable(name: str) -> complex:
     """A fixed pseudo-random value in (1.1, 2.3) per variable name."""
     return complex(1.1 + (ord(name) * 0.6180339887498949) % 1.2)
 
 
-class _Parser:
+class _Parser(TokenCursor):
+    """Recursive descent that computes values; anything it does not read is Unreadable (sympy
+    decides)."""
+
     def __init__(self, text: str) -> None:
-        self.tokens: list[str] = []
+        tokens: list[str] = []
         pos = 0
         text = text.strip()
         while pos < len(text):
             m = _TOKEN.match(text, pos)
             if not m:
-                raise _Unreadable(text[pos:pos + 10])
-            self.tokens.append(m.group(1))
+                raise Unreadable(text[pos:pos + 10])
+            tokens.append(m.group(1))
             pos = m.end()
-        self.i = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        tok = self.peek()
-        if tok is None or (expected is not None and tok != expected):
-            raise _Unreadable(f"expected {expected!r}, got {tok!r}")
-        self.i += 1
-        return tok
+        super().__init__(tokens)
 
     # expr := term (('+'|'-') term)*
     def expr(self) -> Value:
@@ -84,7 +75,7 @@ class _Parser:
                 value = _div(value, right) if tok in ("/", "\\div") else value * right
             elif tok is not None and (tok[0].isalnum() or tok[0] == "\\" or tok in ("(", "{")):
                 if tok[0].isdigit():
-                    raise _Unreadable("two numbers side by side")
+                    raise Unreadable("two numbers side by side")
                 value = value * self.unary()
             else:
                 return value
@@ -119,7 +110,7 @@ class _Parser:
             return Fraction(tok[0]) if len(tok) == 1 else _split_digits(self, tok)
         if len(tok) == 1 and tok.isalpha():
             return self.letter(tok)
-        raise _Unreadable(tok)
+        raise Unreadable(tok)
 
     def letter(self, tok: str) -> Value:
         if tok == "i":
@@ -163,9 +154,9 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and (nxt[0].isalnum() or nxt[0] == "\\" or nxt in ("(", "{")) \
                     and nxt not in ("\\cdot", "\\times", "\\div"):
-                raise _Unreadable("function argument without brackets: \\sin 2x")
+                raise Unreadable("function argument without brackets: \\sin 2x")
             return _FUNCS[name](complex(arg))
-        raise _Unreadable("\\" + name)
+        raise Unreadable("\\" + name)
 
 
 def _split_digits(parser: _Parser, tok: str) -> Value:
@@ -176,7 +167,7 @@ def _split_digits(parser: _Parser, tok: str) -> Value:
 
 def _div(a: Value, b: Value) -> Value:
     if b == 0:
-        raise _Unreadable("division by zero")
+        raise Unreadable("division by zero")
     return a / b
 
 
@@ -185,12 +176,12 @@ def _pow(base: Value, exponent: Value) -> Value:
         bits = max(abs(base.numerator), base.denominator).bit_length() * abs(exponent.numerator)
         if bits <= _MAX_BITS:
             if base == 0 and exponent < 0:
-                raise _Unreadable("division by zero")
+                raise Unreadable("division by zero")
             return base ** int(exponent)
     try:
         return complex(base) ** complex(exponent)
     except (OverflowError, ZeroDivisionError):
-        raise _Unreadable("overflow") from None
+        raise Unreadable("overflow") from None
 
 
 def _root(value: Value, index: Value) -> Value:
@@ -230,7 +221,7 @@ def evaluate(text: str) -> Value | tuple | None:
         if _top_level_comma(text):
             return ",", tuple(_scalar(p) for p in split_top_level(text))
         return _scalar(text)
-    except (_Unreadable, ArithmeticError, ValueError, TypeError, RecursionError):
+    except (Unreadable, ArithmeticError, ValueError, TypeError, RecursionError):
         return None
 
 
@@ -238,9 +229,9 @@ def _scalar(text: str) -> Value:
     parser = _Parser(text)
     value = parser.expr()
     if parser.peek() is not None:
-        raise _Unreadable(parser.peek())
+        raise Unreadable(parser.peek())
     if isinstance(value, complex) and not (cmath.isfinite(value)):
-        raise _Unreadable("not finite")
+        raise Unreadable("not finite")
     return value
 
 

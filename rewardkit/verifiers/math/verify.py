@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Sequence
 
-from rewardkit.core.reward import prompt_text
+from rewardkit.basics import prompt_text
 from rewardkit.verifiers.math.config import MathConfig
 from rewardkit.verifiers.math.extract import Extraction, extract_answer
 from rewardkit.verifiers.math.guards import echo_reason, hedge_reason, resource_reason

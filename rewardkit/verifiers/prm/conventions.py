@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError
 
 __all__ = ["Convention", "CONVENTIONS", "detect_convention", "format_input", "QWEN_SYSTEM_PROMPT"]
 

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError
 from rewardkit.verifiers.prm.conventions import Convention, detect_convention, format_input
 from rewardkit.verifiers.prm.steps import strip_markers
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from rewardkit.core.reward import completion_text, prompt_text
+from rewardkit.basics import completion_text, prompt_text
 from rewardkit.verifiers.prm.scorer import PRMScorer
 from rewardkit.verifiers.prm.steps import split_steps
 from rewardkit.verifiers.verdict import Verdict

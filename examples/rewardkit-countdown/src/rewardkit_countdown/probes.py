@@ -6,7 +6,7 @@ the conformance kit run them.
 """
 from __future__ import annotations
 
-from rewardkit.core.probes import Expect, Probe
+from rewardkit import Expect, Probe
 
 __all__ = ["probes"]
 

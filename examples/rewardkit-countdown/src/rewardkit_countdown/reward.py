@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
 
-from rewardkit import Reward, Score
-from rewardkit.verifiers.format import FormatRules, verify_format
+from rewardkit import FormatRules, Reward, Score, verify_format
 
 from rewardkit_countdown.equation import EquationError, parse_equation, uses_numbers
 

@@ -5,7 +5,7 @@ it never falls back to ``process``, which must be asked for by name.
 """
 from __future__ import annotations
 
-from rewardkit.core.errors import UsageError
+from rewardkit.basics import UsageError
 from rewardkit.verifiers.code.backends.base import Backend, Jail, JailBroken, SandboxUnavailable
 
 __all__ = ["BACKENDS", "Backend", "Jail", "JailBroken", "SandboxUnavailable", "get_backend"]

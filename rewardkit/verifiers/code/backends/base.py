@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from rewardkit.core.errors import RewardkitError
+from rewardkit.basics import RewardkitError
 from rewardkit.verifiers.code import protocol
 from rewardkit.verifiers.code.limits import Limits
 
