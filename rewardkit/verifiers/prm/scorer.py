@@ -173,9 +173,9 @@ class PRMScorer:
         Raises:
             UsageError: when the model cannot be found or loaded.
         """
+        _check_local(name_or_path)  # before torch loads: a missing model is a quick, clear error
         import torch
         from transformers import AutoConfig, AutoTokenizer
-        _check_local(name_or_path)
         name_or_path = os.path.expanduser(name_or_path)
         from transformers.utils import logging as hf_logging
         bars = hf_logging.is_progress_bar_enabled()
