@@ -12,7 +12,7 @@ judge_support.py): a real model behind a real OpenAI-compatible server, without 
 judge needs per sample on a CPU. Its verdicts are meaningless; both sides must agree on them.
 
 Peer ("the plain way"): one sequential ``httpx.post`` to ``/v1/chat/completions`` per sample, with
-exactly the request body the plugin sends (same messages, max_tokens, temperature). rewardkit:
+exactly the request body the plugin sends (same messages, max_tokens, temperature). rewardsmith:
 ``JudgeReward.score_batch`` on all samples at once, ``concurrency=8``, a cold (new) cache; a second,
 warm run shows what a re-run costs. Inputs are all distinct, so in-batch deduplication does not
 help. One untimed request warms the server first.
@@ -68,9 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     import yaml
 
     import judge_support
-    from rewardkit import load_reward
-    from rewardkit.plugins.judge import get_judge
-    from rewardkit.verifiers.judge import Reply, Sample, read_verdict
+    from rewardsmith import load_reward
+    from rewardsmith.plugins.judge import get_judge
+    from rewardsmith.verifiers.judge import Reply, Sample, read_verdict
 
     tmp = Path(tempfile.mkdtemp(prefix="judge-perf-"))
     model = judge_support.build_word_judge(tmp / "yes-judge", "yes")
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         agree = sum(a == s.value for a, s in zip(plain_scores, cold))
         failed = sum(s.error is not None for s in cold)
         print(f"plain way: {n / plain_s:.2f} samples/s ({plain_s:.1f} s, one sequential request each)")
-        print(f"rewardkit judge, cold cache: {n / cold_s:.2f} samples/s ({cold_s:.1f} s); "
+        print(f"rewardsmith judge, cold cache: {n / cold_s:.2f} samples/s ({cold_s:.1f} s); "
               f"warm cache: {n / warm_s:.0f} samples/s; {failed} failed; verdicts agree on {agree}/{n}")
         print(f"usage: {judge.usage.line()}")
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         server.stop()
     ratio = (n / cold_s) / (n / plain_s)
     print("RESULT " + json.dumps({
-        "name": "judge_throughput", "rewardkit": round(n / cold_s, 3), "peer": round(n / plain_s, 3),
+        "name": "judge_throughput", "rewardsmith": round(n / cold_s, 3), "peer": round(n / plain_s, 3),
         "peer_name": "httpx, one sequential request per sample", "unit": "samples/s",
         "higher_is_better": True, "ratio": round(ratio, 2), "target": 3.0, "n": n, "quick": args.quick,
         "continuous_batching": args.cb, "concurrency": args.concurrency,

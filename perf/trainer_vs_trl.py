@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Step time and peak memory: rewardkit's GRPO trainer against TRL's GRPOTrainer, same work.
+"""Step time and peak memory: rewardsmith's GRPO trainer against TRL's GRPOTrainer, same work.
 
     python perf/trainer_vs_trl.py                      # tiny llama and SmolLM2-135M
     python perf/trainer_vs_trl.py --models tiny --steps 8
@@ -8,17 +8,17 @@
 Both trainers get the same model (a tiny llama built from a config, or the packaged
 SmolLM2-135M-Instruct converted to safetensors), the same prompts (procedural arithmetic; chat
 messages for SmolLM2, plain text for the tiny model, which has no chat template), the same reward
-(rewardkit's ``format`` reward, cheap, so the trainers are what is timed), G, prompts per step,
+(rewardsmith's ``format`` reward, cheap, so the trainers are what is timed), G, prompts per step,
 max new tokens, temperature, learning rate, beta, loss (``dapo``), and one optimizer update per
 batch (TRL: per_device_train_batch_size = prompts x G, no gradient accumulation, steps_per_generation
-1, num_iterations 1). rewardkit uses its defaults for the rest (micro-batches of 8 sorted by length;
+1, num_iterations 1). rewardsmith uses its defaults for the rest (micro-batches of 8 sorted by length;
 TRL runs the 32 sequences as one batch).
 
-Each (model, trainer, repeat) runs in its own subprocess, alternating rewardkit and TRL, so peak RSS
+Each (model, trainer, repeat) runs in its own subprocess, alternating rewardsmith and TRL, so peak RSS
 (``ru_maxrss``) is per trainer and the two see the same machine load over time. A step is timed
 from its start to the end of its optimizer update (TRL: ``on_step_begin`` to ``on_step_end``;
-rewardkit: the ``time_step`` it logs); the first ``--warmup`` steps are dropped and the median of
-the rest is reported. The step-time ratio is the median over repeats of (rewardkit run r) / (TRL run
+rewardsmith: the ``time_step`` it logs); the first ``--warmup`` steps are dropped and the median of
+the rest is reported. The step-time ratio is the median over repeats of (rewardsmith run r) / (TRL run
 r), two runs back to back under about the same load. The machine this runs on is usually shared
 and noisy: compare ratios, not seconds, and repeat when in doubt.
 """
@@ -46,21 +46,21 @@ TARGETS = {"tiny": 0.5, "smollm2": 0.7}
 
 def _model_path(name: str, work: Path) -> str:
     if name == "tiny":
-        from rewardkit.models.tiny import build_tiny_llama
+        from rewardsmith.models.tiny import build_tiny_llama
 
         path = work / "tiny-llama"
         if not path.exists():
             build_tiny_llama(path, hidden_size=256, num_layers=4, num_heads=4,
                              intermediate_size=768, seed=0)
         return str(path)
-    from rewardkit.models.loading import resolve_model
+    from rewardsmith.models.loading import resolve_model
 
     return resolve_model(None)
 
 
 def _prompts(name: str, n: int) -> list[dict]:
-    from rewardkit.trainer.config import DataConfig
-    from rewardkit.trainer.data import ProceduralSource
+    from rewardsmith.trainer.config import DataConfig
+    from rewardsmith.trainer.data import ProceduralSource
 
     system = "" if name == "tiny" else None
     cfg = DataConfig(held_out_size=0) if system is None else DataConfig(held_out_size=0,
@@ -72,10 +72,10 @@ def _prompts(name: str, n: int) -> list[dict]:
 
 
 # --- workers (one per subprocess) --------------------------------------------------------------------
-def run_rewardkit(model: str, name: str, steps: int, out: Path, seed: int) -> list[float]:
-    from rewardkit.trainer.loop import GRPOTrainer
-    from rewardkit.trainer.metrics import read_metrics
-    from rewardkit.trainer.options import make_config
+def run_rewardsmith(model: str, name: str, steps: int, out: Path, seed: int) -> list[float]:
+    from rewardsmith.trainer.loop import GRPOTrainer
+    from rewardsmith.trainer.metrics import read_metrics
+    from rewardsmith.trainer.options import make_config
 
     s = SETTINGS[name]
     values = {"model": model, "reward": "format", "output_dir": str(out / "rk"),
@@ -94,7 +94,7 @@ def run_trl(model: str, name: str, steps: int, out: Path, seed: int) -> list[flo
     from transformers import TrainerCallback
     from trl import GRPOConfig, GRPOTrainer
 
-    from rewardkit import load_reward
+    from rewardsmith import load_reward
 
     s = SETTINGS[name]
     rows = _prompts(name, steps * s["prompts_per_step"] + 8)
@@ -132,7 +132,7 @@ def worker(argv: list[str]) -> None:
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     torch.manual_seed(int(seed))
-    run = run_rewardkit if framework == "rewardkit" else run_trl
+    run = run_rewardsmith if framework == "rewardsmith" else run_trl
     times = run(model, name, int(steps), Path(out), int(seed))
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps({"times": times, "peak_rss_mib": rss_mib}))
@@ -153,9 +153,9 @@ def _spawn(framework: str, name: str, model: str, steps: int, out: Path, seed: i
 
 def compare(name: str, steps: int, warmup: int, repeat: int, work: Path, threads: int) -> dict:
     model = _model_path(name, work)
-    res: dict[str, dict] = {fw: {"times": [], "medians": [], "rss": []} for fw in ("rewardkit", "trl")}
+    res: dict[str, dict] = {fw: {"times": [], "medians": [], "rss": []} for fw in ("rewardsmith", "trl")}
     for r in range(repeat):
-        order = ("rewardkit", "trl") if r % 2 == 0 else ("trl", "rewardkit")
+        order = ("rewardsmith", "trl") if r % 2 == 0 else ("trl", "rewardsmith")
         for fw in order:
             got = _spawn(fw, name, model, steps, work / f"{name}-{fw}-{r}", seed=r, threads=threads)
             timed = got["times"][warmup:]
@@ -164,15 +164,15 @@ def compare(name: str, steps: int, warmup: int, repeat: int, work: Path, threads
             res[fw]["rss"].append(got["peak_rss_mib"])
             print(f"  {name:8s} {fw:9s} run {r + 1}: median step {statistics.median(timed):.3f}s"
                   f"  peak RSS {got['peak_rss_mib']:.0f} MiB  (load {os.getloadavg()[0]:.1f})", flush=True)
-    rk, trl = res["rewardkit"], res["trl"]
+    rk, trl = res["rewardsmith"], res["trl"]
     out = {"model": name, "settings": SETTINGS[name], "steps_timed_per_run": steps - warmup,
            "runs_per_trainer": repeat,
-           "rewardkit_step_s": statistics.median(rk["times"]), "trl_step_s": statistics.median(trl["times"]),
-           "rewardkit_rss_mib": max(rk["rss"]), "trl_rss_mib": max(trl["rss"])}
+           "rewardsmith_step_s": statistics.median(rk["times"]), "trl_step_s": statistics.median(trl["times"]),
+           "rewardsmith_rss_mib": max(rk["rss"]), "trl_rss_mib": max(trl["rss"])}
     # the ratio of each back-to-back pair of runs (same machine load), then their median
     out["pair_ratios"] = [a / b for a, b in zip(rk["medians"], trl["medians"])]
     out["step_ratio"] = statistics.median(out["pair_ratios"])
-    out["rss_ratio"] = out["rewardkit_rss_mib"] / out["trl_rss_mib"]
+    out["rss_ratio"] = out["rewardsmith_rss_mib"] / out["trl_rss_mib"]
     out["target_step_ratio"] = TARGETS[name]
     return out
 
@@ -200,21 +200,21 @@ def main() -> None:
           "(a shared machine: figures are noisy; compare the ratios)")
     results = [compare(m.strip(), args.steps, args.warmup, args.repeat, work, args.threads)
                for m in args.models.split(",") if m.strip()]
-    print(f"\n{'model':8s} {'rewardkit s/step':>16s} {'TRL s/step':>11s} {'ratio*':>6s} {'target':>6s}"
+    print(f"\n{'model':8s} {'rewardsmith s/step':>16s} {'TRL s/step':>11s} {'ratio*':>6s} {'target':>6s}"
           f" {'rk RSS MiB':>10s} {'TRL RSS MiB':>11s} {'ratio':>6s}")
     for r in results:
-        print(f"{r['model']:8s} {r['rewardkit_step_s']:16.3f} {r['trl_step_s']:11.3f} {r['step_ratio']:6.2f}"
-              f" {r['target_step_ratio']:6.2f} {r['rewardkit_rss_mib']:10.0f} {r['trl_rss_mib']:11.0f}"
+        print(f"{r['model']:8s} {r['rewardsmith_step_s']:16.3f} {r['trl_step_s']:11.3f} {r['step_ratio']:6.2f}"
+              f" {r['target_step_ratio']:6.2f} {r['rewardsmith_rss_mib']:10.0f} {r['trl_rss_mib']:11.0f}"
               f" {r['rss_ratio']:6.2f}")
     print("* median of the per-repeat ratios (each pair of runs back to back); s/step: pooled medians")
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    # the perf convention's last line (perf/README.md): ratio > 1 means rewardkit is faster;
+    # the perf convention's last line (perf/README.md): ratio > 1 means rewardsmith is faster;
     # the headline is the first model measured, the rest ride along as extra figures
     head = results[0]
     print("RESULT " + json.dumps({
-        "name": "trainer_vs_trl", "rewardkit": head["rewardkit_step_s"], "peer": head["trl_step_s"],
+        "name": "trainer_vs_trl", "rewardsmith": head["rewardsmith_step_s"], "peer": head["trl_step_s"],
         "peer_name": "TRL GRPOTrainer", "unit": "s/step", "higher_is_better": False,
         "ratio": 1 / head["step_ratio"], "target": 1 / head["target_step_ratio"], "quick": args.quick,
         "model": head["model"], "extra": {r["model"]: {"step_ratio": r["step_ratio"], "rss_ratio": r["rss_ratio"]}

@@ -2,7 +2,7 @@
 
 ``data_dir`` is the few rows shipped under ``tests/data`` (with their licences and sources), so the
 README's test command passes on a plain clone. Tests that need whole datasets are marked
-``full_data`` and take ``full_data_dir``: they run when ``REWARDKIT_FULL_DATA`` names a folder laid
+``full_data`` and take ``full_data_dir``: they run when ``REWARDSMITH_FULL_DATA`` names a folder laid
 out like ``tests/data`` (CI's second step sets it to ``../shared/data``) and skip elsewhere.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Callable
 import pytest
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "data"
-FULL_DATA_ENV = "REWARDKIT_FULL_DATA"
+FULL_DATA_ENV = "REWARDSMITH_FULL_DATA"
 _SKIP_REASON = f"needs the full datasets: set {FULL_DATA_ENV}=../shared/data (CI's second step does)"
 
 
@@ -54,10 +54,10 @@ def full_data_dir() -> Path:
 @pytest.fixture
 def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
     """``make_dist(name, modules, entry_points, group=...)`` writes ``NAME-VERSION.dist-info`` with
-    ``entry_points.txt`` (group ``rewardkit.plugins`` unless told) plus plugin modules into a
+    ``entry_points.txt`` (group ``rewardsmith.plugins`` unless told) plus plugin modules into a
     temporary folder on ``sys.path``: importlib.metadata then sees a real installed distribution,
     so the host loads its plugins through exactly the path pip-installed ones take."""
-    from rewardkit.core.plugin_manager import reset_plugin_manager
+    from rewardsmith.core.plugin_manager import reset_plugin_manager
 
     site = tmp_path / "site"
     site.mkdir()
@@ -65,7 +65,7 @@ def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     added_modules: list[str] = []
 
     def make(name: str, modules: dict[str, str], entry_points: dict[str, str],
-             version: str = "1.0", group: str = "rewardkit.plugins") -> Path:
+             version: str = "1.0", group: str = "rewardsmith.plugins") -> Path:
         info = site / f"{name.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
         (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
@@ -86,7 +86,7 @@ def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
 @pytest.fixture
 def fresh_plugin_manager():
     """A new plugin manager for the test, and another after it (folders make it autouse)."""
-    from rewardkit.core.plugin_manager import reset_plugin_manager
+    from rewardsmith.core.plugin_manager import reset_plugin_manager
 
     reset_plugin_manager()
     yield

@@ -10,23 +10,23 @@ from pathlib import Path
 
 import pytest
 
-import rewardkit
+import rewardsmith
 
-PACKAGE = Path(rewardkit.__file__).resolve().parent
+PACKAGE = Path(rewardsmith.__file__).resolve().parent
 NAME = PACKAGE.name
-PUBLIC = rewardkit._WHERE  # the top-level package's public names and the modules that define them
+PUBLIC = rewardsmith._WHERE  # the top-level package's public names and the modules that define them
 
 # which part each top-level module or folder belongs to (docs/architecture.md names the parts)
 PARTS = {
     "basics": "base", "tasks": "base",
     "core": "core",
     "verifiers": "verifiers",
-    "plugins": "plugins", "probes": "plugins",
+    "plugins": "plugins",
     "benchmarks": "benchmarks",
     "models": "models",
     "trainer": "trainer",
     "prm": "prm",
-    "integrations": "integrations", "serve": "integrations",
+    "integrations": "integrations",
     "cli": "cli",
     "testing": "testing", "kit": "testing",
 }

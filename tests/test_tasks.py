@@ -1,4 +1,4 @@
-"""The procedural tasks (``rewardkit.tasks``): exact answers, and outputs pinned bit for bit.
+"""The procedural tasks (``rewardsmith.tasks``): exact answers, and outputs pinned bit for bit.
 
 The default training run and the ``procedural`` bench suite depend on these exact tasks: a change
 to the generator changes every default run. If a change is meant, update the pins and say so.
@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-import rewardkit.tasks
-from rewardkit.tasks import LEVELS, generate, make_task
+import rewardsmith.tasks
+from rewardsmith.tasks import LEVELS, generate, make_task
 
 #: sha256 of the JSON of 200 tasks x seeds 0, 1, 7 per "stream-difficulty", and of generate(300, seed=3)
 PINNED = {
@@ -73,5 +73,5 @@ def test_procedural_word_problems_level_3():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(rewardkit.tasks)
+    result = doctest.testmod(rewardsmith.tasks)
     assert result.attempted > 0 and result.failed == 0

@@ -2,7 +2,7 @@
 
 TOY_PLUGIN = '''
 from dataclasses import dataclass, field
-from rewardkit import hookimpl, Reward, Score, reward
+from rewardsmith import hookimpl, Reward, Score, reward
 
 @dataclass(frozen=True)
 class ContainsOptions:
@@ -33,6 +33,6 @@ def toy_crash(completion):
     return 0.5
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [Contains, toy_exact, toy_crash]
 '''

@@ -29,9 +29,9 @@ def _bpe_tokenizer():
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    """A 1-layer Llama (random weights) from :func:`rewardkit.models.tiny.build_tiny_llama`,
+    """A 1-layer Llama (random weights) from :func:`rewardsmith.models.tiny.build_tiny_llama`,
     with the BPE tokenizer (bench prompts are chat messages and code, not single characters)."""
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
 
     return build_tiny_llama(tmp_path_factory.mktemp("tiny-model"), tokenizer=_bpe_tokenizer(),
                             hidden_size=16, num_layers=1, num_heads=2, num_kv_heads=1,

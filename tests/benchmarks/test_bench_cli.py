@@ -1,4 +1,4 @@
-"""``rewardkit bench`` end to end: every suite on a tiny model, result files, resume, side by side."""
+"""``rewardsmith bench`` end to end: every suite on a tiny model, result files, resume, side by side."""
 from __future__ import annotations
 
 import json
@@ -6,9 +6,9 @@ import shutil
 
 import pytest
 
-from rewardkit.benchmarks.bench import run_bench
-from rewardkit.benchmarks.config import BenchConfig
-from rewardkit.cli import main
+from rewardsmith.benchmarks.bench import run_bench
+from rewardsmith.benchmarks.config import BenchConfig
+from rewardsmith.cli import main
 
 ALL = "gsm8k,math500,humaneval,mbpp,procedural"
 

@@ -11,6 +11,6 @@ MODULES = ["suite", "metrics", "cache", "runner"]
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(f"rewardkit.benchmarks.{name}")
+    module = importlib.import_module(f"rewardsmith.benchmarks.{name}")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

@@ -5,12 +5,12 @@ import json
 
 import pytest
 
-from rewardkit.benchmarks.cache import CachedTask, GenerationCache, prompt_hash
-from rewardkit.benchmarks.config import BenchConfig
-from rewardkit.benchmarks.runner import chat_prompt, generate
-from rewardkit.benchmarks.suites import PROCEDURAL
-from rewardkit.benchmarks.data import load_tasks
-from rewardkit.models.generation import Generation, Generator
+from rewardsmith.benchmarks.cache import CachedTask, GenerationCache, prompt_hash
+from rewardsmith.benchmarks.config import BenchConfig
+from rewardsmith.benchmarks.runner import chat_prompt, generate
+from rewardsmith.benchmarks.suites import PROCEDURAL
+from rewardsmith.benchmarks.data import load_tasks
+from rewardsmith.models.generation import Generation, Generator
 
 
 class Scripted(Generator):

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from rewardkit.benchmarks.data import load_tasks
-from rewardkit.benchmarks.suites import HUMANEVAL
-from rewardkit.cli import main
+from rewardsmith.benchmarks.data import load_tasks
+from rewardsmith.benchmarks.suites import HUMANEVAL
+from rewardsmith.cli import main
 
 
 def _write(path, rows):

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from rewardkit.benchmarks.metrics import Sample, is_correct, ks_for, majority_correct, pass_at_k, summarize
-from rewardkit.benchmarks.runner import answer_of
+from rewardsmith.benchmarks.metrics import Sample, is_correct, ks_for, majority_correct, pass_at_k, summarize
+from rewardsmith.benchmarks.runner import answer_of
 
 
 @pytest.mark.parametrize("n,c,k,expected", [

@@ -25,7 +25,7 @@ def _script(tmp_path, name, body):
 
 
 def test_results_timeouts_and_failures(run_all, tmp_path):
-    result = {"name": "fast", "rewardkit": 10.0, "peer": 5.0, "unit": "x/s", "ratio": 2.0, "target": 1.0}
+    result = {"name": "fast", "rewardsmith": 10.0, "peer": 5.0, "unit": "x/s", "ratio": 2.0, "target": 1.0}
     ok = _script(tmp_path, "fast", "import sys\nprint('RESULT {\"ratio\": 0}')\n"
                  f"print('quick' if '--quick' in sys.argv else 'full')\nprint('RESULT ' + {json.dumps(json.dumps(result))})\n")
     r = run_all.run_one(ok, quick=True, timeout=30)

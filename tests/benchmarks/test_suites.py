@@ -5,14 +5,14 @@ import types
 
 import pytest
 
-from rewardkit import hookimpl
-from rewardkit.benchmarks import data as data_mod
-from rewardkit.benchmarks.data import load_tasks
-from rewardkit.benchmarks.suite import DataSource, Suite, available_suites, get_suite, render_prompt
-from rewardkit.benchmarks.suites import GSM8K, HUMANEVAL, MATH500, MBPP, PROCEDURAL
-from rewardkit.cli import main
-from rewardkit.core.errors import PluginError, UsageError
-from rewardkit.core.plugin_manager import RewardkitPluginManager, get_plugin_manager
+from rewardsmith import hookimpl
+from rewardsmith.benchmarks import data as data_mod
+from rewardsmith.benchmarks.data import load_tasks
+from rewardsmith.benchmarks.suite import DataSource, Suite, available_suites, get_suite, render_prompt
+from rewardsmith.benchmarks.suites import GSM8K, HUMANEVAL, MATH500, MBPP, PROCEDURAL
+from rewardsmith.cli import main
+from rewardsmith.core.errors import PluginError, UsageError
+from rewardsmith.core.plugin_manager import RewardsmithPluginManager, get_plugin_manager
 
 
 def test_builtin_suites_come_from_the_benchmarks_entry_point():
@@ -75,15 +75,15 @@ def test_missing_data_is_one_clear_error(monkeypatch, tmp_path, capsys):
 
 
 def test_third_party_suite_through_the_hook():
-    toy = Suite(name="toy", source=DataSource(generator="rewardkit.tasks:generate"),
+    toy = Suite(name="toy", source=DataSource(generator="rewardsmith.tasks:generate"),
                 prompt_template="Q: {question}", columns={"answer": "answer"}, reward="math", id_column="id")
-    plugin = types.SimpleNamespace(rewardkit_bench_suites=hookimpl(lambda: [toy]))
-    pm = RewardkitPluginManager()
+    plugin = types.SimpleNamespace(rewardsmith_bench_suites=hookimpl(lambda: [toy]))
+    pm = RewardsmithPluginManager()
     assert pm.add_plugin(plugin, "toyplugin")
     assert get_suite("toy", pm) is toy
     with pytest.raises(UsageError, match="Did you mean 'toy'"):
         get_suite("tyo", pm)
-    pm.add_plugin(types.SimpleNamespace(rewardkit_bench_suites=hookimpl(lambda: [toy])), "clone")
+    pm.add_plugin(types.SimpleNamespace(rewardsmith_bench_suites=hookimpl(lambda: [toy])), "clone")
     with pytest.raises(PluginError, match="suite 'toy' is provided by plugins '(toyplugin|clone)' and"):
         available_suites(pm)
 

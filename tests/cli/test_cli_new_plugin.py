@@ -1,4 +1,4 @@
-"""``rewardkit new-plugin``: the generated package installs, registers, scores and passes its tests.
+"""``rewardsmith new-plugin``: the generated package installs, registers, scores and passes its tests.
 
 The package is really built and installed by pip (``--target`` a temp folder, so the shared
 environment is untouched); a fresh interpreter with that folder on PYTHONPATH then sees it
@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from rewardkit.cli import main
-from rewardkit.kit import plugin_names
+from rewardsmith.cli import main
+from rewardsmith.kit import plugin_names
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def installed(tmp_path_factory):
     """(package dir, its files as generated, env with the installed package on PYTHONPATH)."""
     root = tmp_path_factory.mktemp("newplugin")
     assert main(["new-plugin", "demo_answer", "--dir", str(root)]) == 0
-    pkg = root / "rewardkit-demo-answer"
+    pkg = root / "rewardsmith-demo-answer"
     files = sorted(str(p.relative_to(pkg)) for p in pkg.rglob("*") if p.is_file())
     site = root / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
@@ -40,20 +40,20 @@ def _run(args, env, cwd=None, stdin=None):
 def test_layout(installed):
     pkg, files, _ = installed
     assert files == [".gitignore", "README.md", "pyproject.toml",
-                     "src/rewardkit_demo_answer/__init__.py", "src/rewardkit_demo_answer/plugin.py",
-                     "src/rewardkit_demo_answer/probes.py", "src/rewardkit_demo_answer/reward.py",
+                     "src/rewardsmith_demo_answer/__init__.py", "src/rewardsmith_demo_answer/plugin.py",
+                     "src/rewardsmith_demo_answer/probes.py", "src/rewardsmith_demo_answer/reward.py",
                      "tests/test_conformance.py", "tests/test_reward.py"]
     pyproject = (pkg / "pyproject.toml").read_text()
-    assert 'demo_answer = "rewardkit_demo_answer.plugin"' in pyproject
+    assert 'demo_answer = "rewardsmith_demo_answer.plugin"' in pyproject
     assert "${" not in "".join((pkg / f).read_text() for f in files)
 
 
-def test_listed_by_rewardkit_plugins(installed):
+def test_listed_by_rewardsmith_plugins(installed):
     _, _, env = installed
-    out = _run([sys.executable, "-m", "rewardkit.cli", "plugins", "--json"], env)
+    out = _run([sys.executable, "-m", "rewardsmith.cli", "plugins", "--json"], env)
     assert out.returncode == 0, out.stderr
     rewards = {r["name"]: r for r in json.loads(out.stdout)["rewards"]}
-    assert rewards["demo_answer"]["distribution"] == "rewardkit-demo-answer"
+    assert rewards["demo_answer"]["distribution"] == "rewardsmith-demo-answer"
     assert rewards["demo_answer"]["status"] == "available"
     assert rewards["demo_answer"]["columns"] == ["answer"]
 
@@ -64,7 +64,7 @@ def test_usable_in_a_spec(installed, tmp_path):
     rows.write_text("\n".join(json.dumps(r) for r in [
         {"completion": "It is \\boxed{Paris}.", "answer": "Paris"},
         {"completion": "\\boxed{Paris} or \\boxed{Rome}", "answer": "Paris"}]) + "\n")
-    out = _run([sys.executable, "-m", "rewardkit.cli", "score", "--reward",
+    out = _run([sys.executable, "-m", "rewardsmith.cli", "score", "--reward",
                 "demo_answer:1+format:0.5", "--input", str(rows), "--quiet"], env)
     assert out.returncode == 0, out.stderr
     scored = [json.loads(line) for line in out.stdout.splitlines()]
@@ -76,7 +76,7 @@ def test_usable_in_a_spec(installed, tmp_path):
 def test_its_own_tests_pass_including_the_kit(installed):
     pkg, _, env = installed
     out = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                "--rewardkit-huge-chars=100000"], env, cwd=pkg)
+                "--rewardsmith-huge-chars=100000"], env, cwd=pkg)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "14 passed" in out.stdout  # 7 unit tests + 7 conformance checks
 
@@ -104,14 +104,14 @@ def test_existing_target_is_refused_and_left_alone(tmp_path, capsys):
 def test_missing_dir_is_created(tmp_path, capsys):
     where = tmp_path / "new" / "deeper"
     assert main(["new-plugin", "fresh", "--dir", str(where)]) == 0
-    assert (where / "rewardkit-fresh" / "pyproject.toml").is_file()
-    assert [p.name for p in where.iterdir()] == ["rewardkit-fresh"]   # no staging folder left
+    assert (where / "rewardsmith-fresh" / "pyproject.toml").is_file()
+    assert [p.name for p in where.iterdir()] == ["rewardsmith-fresh"]   # no staging folder left
 
 
 def test_an_existing_empty_target_is_filled_in(tmp_path):
-    (tmp_path / "rewardkit-fresh").mkdir()
+    (tmp_path / "rewardsmith-fresh").mkdir()
     assert main(["new-plugin", "fresh", "--dir", str(tmp_path)]) == 0
-    assert (tmp_path / "rewardkit-fresh" / "pyproject.toml").is_file()
+    assert (tmp_path / "rewardsmith-fresh" / "pyproject.toml").is_file()
 
 
 def test_a_dir_that_cannot_be_created_is_one_line_and_leaves_nothing(tmp_path, capsys):

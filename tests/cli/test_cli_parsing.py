@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from rewardkit.cli import COMMANDS, build_parser, main
+from rewardsmith.cli import COMMANDS, build_parser, main
 
 
 def _all_parsers(parser: argparse.ArgumentParser):
@@ -27,13 +27,13 @@ def test_no_parser_of_any_command_matches_prefixes(command):
 
 def test_grpo_train_parsers_do_not_match_prefixes():
     pytest.importorskip("yaml")
-    from rewardkit.cli.grpo_train import build_parser as grpo_parser
+    from rewardsmith.cli.grpo_train import build_parser as grpo_parser
     assert grpo_parser().allow_abbrev is False
 
 
 def test_grpo_train_mistyped_flag_exits_2_with_a_suggestion(capsys):
     pytest.importorskip("yaml")
-    from rewardkit.cli.grpo_train import main as grpo_main
+    from rewardsmith.cli.grpo_train import main as grpo_main
     assert grpo_main(["--learning-rat", "1e-5"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == ("grpo-train: error: unrecognized arguments: --learning-rat 1e-5 "
@@ -42,23 +42,23 @@ def test_grpo_train_mistyped_flag_exits_2_with_a_suggestion(capsys):
     assert "unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
-def test_a_prefix_of_a_rewardkit_option_is_refused_with_the_subcommand_usage(tmp_path, capsys):
+def test_a_prefix_of_a_rewardsmith_option_is_refused_with_the_subcommand_usage(tmp_path, capsys):
     rows = tmp_path / "in.jsonl"
     rows.write_text('{"completion": "a"}\n')
     with pytest.raises(SystemExit) as info:   # --inp used to mean --input
         main(["score", "--reward", "format", "--inp", str(rows), "--input", str(rows)])
     assert info.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: rewardkit score ")
-    assert err.strip().splitlines()[-1] == (f"rewardkit score: error: unrecognized arguments: --inp {rows} "
+    assert err.startswith("usage: rewardsmith score ")
+    assert err.strip().splitlines()[-1] == (f"rewardsmith score: error: unrecognized arguments: --inp {rows} "
                                             "(did you mean --input?)")
 
 
 @pytest.mark.parametrize("argv, prog, extras, hint", [
-    (["score", "--reward", "math", "--input", "x", "--bogus"], "rewardkit score", "--bogus", ""),
-    (["plugins", "--jsn"], "rewardkit plugins", "--jsn", " (did you mean --json?)"),
-    (["prm", "train", "--step", "3"], "rewardkit prm train", "--step 3", " (did you mean --steps?)"),
-    (["bench", "--limt", "3"], "rewardkit bench", "--limt 3", " (did you mean --limit?)"),
+    (["score", "--reward", "math", "--input", "x", "--bogus"], "rewardsmith score", "--bogus", ""),
+    (["plugins", "--jsn"], "rewardsmith plugins", "--jsn", " (did you mean --json?)"),
+    (["prm", "train", "--step", "3"], "rewardsmith prm train", "--step 3", " (did you mean --steps?)"),
+    (["bench", "--limt", "3"], "rewardsmith bench", "--limt 3", " (did you mean --limit?)"),
 ])
 def test_unknown_option_shows_the_usage_of_the_command_typed(argv, prog, extras, hint, capsys):
     with pytest.raises(SystemExit) as info:

@@ -1,4 +1,4 @@
-"""``rewardkit plugins`` as a person reads it at 80 columns (the width when output is not a
+"""``rewardsmith plugins`` as a person reads it at 80 columns (the width when output is not a
 terminal): every reward's name, range and status are on its row, nothing is cut (issue 17, item 9)."""
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from rewardkit.cli import main
+from rewardsmith.cli import main
 
 NEEDY = '''
-from rewardkit import hookimpl, reward
+from rewardsmith import hookimpl, reward
 
 @reward("needs_a_module_that_is_not_there", value_range=(-2.0, 3.5), requires=("no_such_module_xyz",),
         extra="judge")
@@ -18,7 +18,7 @@ def needy(completion, answer, rubric):
     return 0.0
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [needy]
 '''
 
@@ -68,7 +68,7 @@ def test_every_reward_row_shows_name_range_and_status(make_dist, monkeypatch, ca
         # the status, wrapped when long, reads back whole; its first word is on the name's line
         assert row["status"].replace(" ", "") == e["status"].replace(" ", ""), row
         assert e["status"].startswith(row["_first"][list(row).index("status")])
-    assert "rewardkit[judge]" in table["needs_a_module_that_is_not_there"]["status"].replace(" ", "")
+    assert "rewardsmith[judge]" in table["needs_a_module_that_is_not_there"]["status"].replace(" ", "")
 
 
 def test_descriptions_are_readable_at_80_columns(make_dist, monkeypatch, capsys):

@@ -1,4 +1,4 @@
-"""`rewardkit score` and `rewardkit plugins`, in-process and as the installed console script."""
+"""`rewardsmith score` and `rewardsmith plugins`, in-process and as the installed console script."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from toy_plugin_source import TOY_PLUGIN
-from rewardkit.cli import main
+from rewardsmith.cli import main
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_strict_error_counts_samples_from_1_and_names_the_input_line(toy_site, t
     inp = write_rows(tmp_path / "in.jsonl", [{"completion": "a"}, "", {"completion": "b"}, {"completion": "boom"}])
     assert main(["score", "--reward", "toy_crash", "--input", str(inp), "--strict", "--batch-size", "2"]) == 1
     err = capsys.readouterr().err.strip()
-    assert err == ("rewardkit score: error: reward 'toy_crash' (plugin 'toy') failed on sample 3 (line 4): "
+    assert err == ("rewardsmith score: error: reward 'toy_crash' (plugin 'toy') failed on sample 3 (line 4): "
                    "RuntimeError: exploded")
 
 
@@ -95,11 +95,11 @@ def test_missing_input_file(toy_site, tmp_path, capsys):
 def test_console_script_end_to_end(toy_site, tmp_path):
     inp = write_rows(tmp_path / "in.jsonl", [{"completion": "yes"}, {"completion": "no"}])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(toy_site), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward", "toy_contains",
+    proc = subprocess.run([sys.executable, "-m", "rewardsmith.cli", "score", "--reward", "toy_contains",
                            "--input", str(inp), "--quiet"], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(x)["reward"] for x in proc.stdout.splitlines()] == [1.0, 0.0]
-    bad = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward", "nope",
+    bad = subprocess.run([sys.executable, "-m", "rewardsmith.cli", "score", "--reward", "nope",
                           "--input", str(inp)], capture_output=True, text=True, env=env, timeout=60)
     assert bad.returncode == 2 and "unknown reward 'nope'" in bad.stderr.lower() and "Traceback" not in bad.stderr
 

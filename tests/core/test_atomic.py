@@ -12,9 +12,9 @@ import threading
 
 import pytest
 
-from rewardkit.core.atomic import atomic_write, atomic_write_text, is_special_path
-from rewardkit.cli import main
-from rewardkit.core.errors import UsageError
+from rewardsmith.core.atomic import atomic_write, atomic_write_text, is_special_path
+from rewardsmith.cli import main
+from rewardsmith.core.errors import UsageError
 
 
 @pytest.fixture(params=[0o022, 0o077])
@@ -37,24 +37,24 @@ def test_ordinary_file_gets_umask_mode_and_keeps_an_existing_mode(tmp_path, umas
 
 
 def _write_examples(path):
-    from rewardkit.prm.data import StepExample, write_examples
+    from rewardsmith.prm.data import StepExample, write_examples
     write_examples([StepExample(group="g", prompt="p", steps=["s"], labels=[1.0])], str(path))
 
 
 def _write_config(path):
-    from rewardkit.trainer.runinfo import write_config
+    from rewardsmith.trainer.runinfo import write_config
     write_config(path.parent, {"seed": 0})
 
 
 def _resume_metrics(path):
-    from rewardkit.trainer.metrics import MetricsWriter
+    from rewardsmith.trainer.metrics import MetricsWriter
     path.write_text('{"step": 1}\n{"step": 2}\n')
     MetricsWriter(path.parent, resume_step=1).close()
     assert path.read_text() == '{"step": 1}\n'
 
 
 @pytest.mark.parametrize("write, name", [
-    (_write_examples, "labels.jsonl"),   # rewardkit prm label
+    (_write_examples, "labels.jsonl"),   # rewardsmith prm label
     (_write_config, "config.yaml"),      # grpo-train's run folder
     (_resume_metrics, "metrics.jsonl"),  # a resumed run drops the killed run's later lines
 ])
@@ -67,12 +67,12 @@ def test_the_project_writers_use_the_one_writer(tmp_path, umask, write, name):
 
 def test_no_other_copy_of_the_atomic_writer():
     root = pathlib.Path(__file__).resolve().parents[2]
-    here = root / "rewardkit" / "core" / "atomic.py"
-    copies = [str(p.relative_to(root)) for folder in ("rewardkit", "perf", "scripts")
+    here = root / "rewardsmith" / "core" / "atomic.py"
+    copies = [str(p.relative_to(root)) for folder in ("rewardsmith", "perf", "scripts")
               for p in sorted((root / folder).rglob("*.py")) if p != here
               and any(word in p.read_text(encoding="utf-8")
                       for word in ("os.replace(", "mkstemp(", "NamedTemporaryFile("))]
-    assert not copies, f"write files with rewardkit.core.atomic instead: {copies}"
+    assert not copies, f"write files with rewardsmith.core.atomic instead: {copies}"
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path):
@@ -170,8 +170,8 @@ def test_dev_stdout_stays_a_symlink_as_root(tmp_path, redirect):
     rows = tmp_path / "in.jsonl"
     rows.write_text(json.dumps({"completion": r"\boxed{4}"}) + "\n")
     out = tmp_path / "stdout.txt"
-    script = (f"{sys.executable} -m rewardkit.cli score --reward format --input {rows} "
-              f"--output /dev/stdout --quiet && {sys.executable} -m rewardkit.cli probe "
+    script = (f"{sys.executable} -m rewardsmith.cli score --reward format --input {rows} "
+              f"--output /dev/stdout --quiet && {sys.executable} -m rewardsmith.cli probe "
               f"--reward length --select emoji --json /dev/stdout >/dev/null && "
               "test -L /dev/stdout && echo STILL-A-LINK >&2")
     if redirect == "file":

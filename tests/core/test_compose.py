@@ -7,7 +7,7 @@ import pickle
 import pytest
 
 from toy_plugin_source import TOY_PLUGIN
-from rewardkit.core.compose import load_reward
+from rewardsmith.core.compose import load_reward
 
 
 @pytest.fixture(autouse=True)

@@ -11,6 +11,6 @@ MODULES = ["suite", "execution", "options", "errors"]
 
 @pytest.mark.parametrize("name", MODULES)
 def test_docstring_examples(name):
-    module = importlib.import_module(f"rewardkit.core.{name}")
+    module = importlib.import_module(f"rewardsmith.core.{name}")
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0

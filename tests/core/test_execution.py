@@ -6,13 +6,13 @@ import sys
 
 import pytest
 
-from rewardkit.core import execution
-from rewardkit.core.errors import UsageError
-from rewardkit.core.execution import (EXECUTOR_GROUP, Executor, LocalExecutor, get_executor,
+from rewardsmith.core import execution
+from rewardsmith.core.errors import UsageError
+from rewardsmith.core.execution import (EXECUTOR_GROUP, Executor, LocalExecutor, get_executor,
                                       known_executors, register_executor)
 
 FAKE_EXECUTOR = '''
-from rewardkit.core.execution import Executor
+from rewardsmith.core.execution import Executor
 
 class FakeExecutor(Executor):
     name = "fake"
@@ -67,7 +67,7 @@ def test_local_is_built_in_and_takes_no_options():
 
 
 def test_core_imports_no_executor_module():
-    code = ("import sys, rewardkit.core.execution as e; e.known_executors(); "
-            "print(sorted(m for m in sys.modules if m.startswith('rewardkit.integrations')))")
+    code = ("import sys, rewardsmith.core.execution as e; e.known_executors(); "
+            "print(sorted(m for m in sys.modules if m.startswith('rewardsmith.integrations')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

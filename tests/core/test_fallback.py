@@ -8,10 +8,10 @@ import pickle
 
 import pytest
 
-from rewardkit import load_reward
-from rewardkit.core.errors import UsageError
-from rewardkit.core.fallback import FallbackReward
-from rewardkit.core.spec import parse_spec
+from rewardsmith import load_reward
+from rewardsmith.core.errors import UsageError
+from rewardsmith.core.fallback import FallbackReward
+from rewardsmith.core.spec import parse_spec
 
 ROWS = [  # (prompt, completion, answer, refused by math?)
     ("What is 6*7?", "so \\boxed{42}", "42", False),            # right: math decides

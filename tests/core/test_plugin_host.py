@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from toy_plugin_source import TOY_PLUGIN
-from rewardkit.core.errors import PluginError, UsageError
-from rewardkit.core.plugin_manager import get_plugin_manager
+from rewardsmith.core.errors import PluginError, UsageError
+from rewardsmith.core.plugin_manager import get_plugin_manager
 
 
 def test_third_party_distribution_is_loaded_through_entry_points(make_dist):
@@ -20,7 +20,7 @@ def test_third_party_distribution_is_loaded_through_entry_points(make_dist):
 
 def test_builtin_plugins_take_the_same_entry_point_path():
     pm = get_plugin_manager()
-    builtin = {n for n, r in pm.records.items() if r.dist == "rewardkit"}
+    builtin = {n for n, r in pm.records.items() if r.dist == "rewardsmith"}
     assert {"math", "format", "length", "repetition"} <= builtin
 
 
@@ -35,7 +35,7 @@ def test_import_error_is_recorded_and_others_still_load(make_dist):
 
 
 def test_bad_hook_signature_is_rejected_with_the_plugin_name(make_dist):
-    src = "from rewardkit import hookimpl\n@hookimpl\ndef rewardkit_rewards(registry):\n    return []\n"
+    src = "from rewardsmith import hookimpl\n@hookimpl\ndef rewardsmith_rewards(registry):\n    return []\n"
     make_dist("bad-sig", {"badsig": src}, {"badsig": "badsig"})
     pm = get_plugin_manager()
     rec = pm.records["badsig"]
@@ -43,14 +43,14 @@ def test_bad_hook_signature_is_rejected_with_the_plugin_name(make_dist):
 
 
 def test_unknown_hook_name_suggests_the_right_one(make_dist):
-    src = "from rewardkit import hookimpl\n@hookimpl\ndef rewardkit_reward():\n    return []\n"
+    src = "from rewardsmith import hookimpl\n@hookimpl\ndef rewardsmith_reward():\n    return []\n"
     make_dist("typo-hook", {"typohook": src}, {"typo": "typohook"})
     rec = get_plugin_manager().records["typo"]
-    assert rec.status == "error" and "rewardkit_rewards" in rec.reason
+    assert rec.status == "error" and "rewardsmith_rewards" in rec.reason
 
 
 def test_hook_that_raises_marks_the_plugin_and_spares_the_others(make_dist):
-    src = "from rewardkit import hookimpl\n@hookimpl\ndef rewardkit_rewards():\n    raise ValueError('nope')\n"
+    src = "from rewardsmith import hookimpl\n@hookimpl\ndef rewardsmith_rewards():\n    raise ValueError('nope')\n"
     make_dist("raiser", {"raiser": src}, {"raiser": "raiser"})
     make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
     pm = get_plugin_manager()
@@ -60,9 +60,9 @@ def test_hook_that_raises_marks_the_plugin_and_spares_the_others(make_dist):
 
 def test_two_plugins_claiming_one_name_is_an_error_naming_both(make_dist):
     make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
-    dup = ("from rewardkit import hookimpl, reward\n"
+    dup = ("from rewardsmith import hookimpl, reward\n"
            "@reward('toy_exact')\ndef other_exact(completion):\n    return 1.0\n"
-           "@hookimpl\ndef rewardkit_rewards():\n    return [other_exact]\n")
+           "@hookimpl\ndef rewardsmith_rewards():\n    return [other_exact]\n")
     make_dist("toy-clone", {"toyclone": dup}, {"clone": "toyclone"})
     reg = get_plugin_manager().registry
     with pytest.raises(PluginError) as err:
@@ -73,27 +73,27 @@ def test_two_plugins_claiming_one_name_is_an_error_naming_both(make_dist):
 
 
 def test_missing_optional_dependency_registers_as_unavailable(make_dist):
-    src = ("from rewardkit import hookimpl, Reward\n"
+    src = ("from rewardsmith import hookimpl, Reward\n"
            "class Needy(Reward):\n    name='needy'\n    requires=('surely_missing_mod',)\n    extra='code'\n"
            "    def compute(self, completion):\n        return 1.0\n"
-           "@hookimpl\ndef rewardkit_rewards():\n    return [Needy]\n")
+           "@hookimpl\ndef rewardsmith_rewards():\n    return [Needy]\n")
     make_dist("needy", {"needyplug": src}, {"needy": "needyplug"})
     reg = get_plugin_manager().registry
     assert "needy" not in reg.names(available_only=True)
-    with pytest.raises(UsageError, match=r"surely_missing_mod.*pip install 'rewardkit\[code\]'"):
+    with pytest.raises(UsageError, match=r"surely_missing_mod.*pip install 'rewardsmith\[code\]'"):
         reg.get("needy")
 
 
 def test_autoload_can_be_turned_off(make_dist, monkeypatch):
     make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
-    monkeypatch.setenv("REWARDKIT_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("REWARDSMITH_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert get_plugin_manager().records == {}
 
 
 def test_autoload_off_with_an_explicit_list(make_dist, monkeypatch):
     make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
-    monkeypatch.setenv("REWARDKIT_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("REWARDKIT_PLUGINS", "toy")
+    monkeypatch.setenv("REWARDSMITH_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("REWARDSMITH_PLUGINS", "toy")
     assert list(get_plugin_manager().records) == ["toy"]
 
 
@@ -113,20 +113,20 @@ def test_unknown_option_lists_the_options(make_dist):
 
 
 def test_collect_yields_in_registration_order():
-    from rewardkit.core.plugin_manager import RewardkitPluginManager
-    from rewardkit import hookimpl
+    from rewardsmith.core.plugin_manager import RewardsmithPluginManager
+    from rewardsmith import hookimpl
 
     class First:
         @hookimpl
-        def rewardkit_rewards(self):
+        def rewardsmith_rewards(self):
             return ["a"]
 
     class Second:
         @hookimpl
-        def rewardkit_rewards(self):
+        def rewardsmith_rewards(self):
             return ["b"]
 
-    pm = RewardkitPluginManager()
+    pm = RewardsmithPluginManager()
     pm.add_plugin(First(), "first")
     pm.add_plugin(Second(), "second")
-    assert list(pm.collect("rewardkit_rewards")) == [("first", "a"), ("second", "b")]
+    assert list(pm.collect("rewardsmith_rewards")) == [("first", "a"), ("second", "b")]

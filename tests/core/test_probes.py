@@ -8,19 +8,19 @@ import time
 
 import pytest
 
-from rewardkit.cli import main
-from rewardkit.core.errors import UsageError
-from rewardkit.core.probe_runner import collect_probes, run_component_probes, run_spec_probes
-from rewardkit.core.probes import ERROR, ROBUST, SKIPPED, VULNERABLE, Expect, Probe
-from rewardkit.core.reward import Reward, Score, reward
+from rewardsmith.cli import main
+from rewardsmith.core.errors import UsageError
+from rewardsmith.core.probe_runner import collect_probes, run_component_probes, run_spec_probes
+from rewardsmith.core.probes import ERROR, ROBUST, SKIPPED, VULNERABLE, Expect, Probe
+from rewardsmith.core.reward import Reward, Score, reward
 
 # A third-party distribution with deliberately weak rewards and its own probes. Its reward named
 # "math" replaces the built-in one (only this plugin is loaded) and it contributes the built-in math
 # probes for it, so they run against a grader that pays for the gold anywhere in the text.
 WEAK_PLUGIN = '''
-from rewardkit import hookimpl, reward
-from rewardkit.core.probes import Expect, Probe
-from rewardkit.probes import math as math_probes
+from rewardsmith import hookimpl, reward
+from rewardsmith.core.probes import Expect, Probe
+from rewardsmith.plugins.probes import math as math_probes
 
 @reward("math")
 def weak_math(completion, answer):
@@ -33,11 +33,11 @@ def keyword(completion):
     return float("verified" in completion.lower())
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [weak_math, keyword]
 
 @hookimpl
-def rewardkit_probes(reward_name):
+def rewardsmith_probes(reward_name):
     if reward_name == "keyword":
         return [Probe("keyword/stuffing", "keyword", "verified verified verified", Expect.eq(0),
                       description="says the keyword without doing the work")]
@@ -54,8 +54,8 @@ def rewardkit_probes(reward_name):
 def weak_only(make_dist, monkeypatch):
     """Only the weak plugin is loaded."""
     make_dist("weak-rewards", {"weakplug": WEAK_PLUGIN}, {"weak": "weakplug"})
-    monkeypatch.setenv("REWARDKIT_DISABLE_PLUGIN_AUTOLOAD", "1")
-    monkeypatch.setenv("REWARDKIT_PLUGINS", "weak")
+    monkeypatch.setenv("REWARDSMITH_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("REWARDSMITH_PLUGINS", "weak")
 
 
 # --- Expect ------------------------------------------------------------------------------------
@@ -191,8 +191,8 @@ def test_options_applicability_accepts_several_values():
 
 
 def test_run_probes_on_a_composed_reward_probes_each_component_with_its_options():
-    from rewardkit.core.compose import load_reward
-    from rewardkit.core.probe_runner import run_probes
+    from rewardsmith.core.compose import load_reward
+    from rewardsmith.core.probe_runner import run_probes
     composed = load_reward("format+format(answer=tag):0.5")
     results = run_probes(composed, select="empty-think")
     assert [(r.probe.name, r.component) for r in results] == [
@@ -240,8 +240,8 @@ def test_plugin_contributes_probes_for_a_reward_it_does_not_own(make_dist):
 
 
 UNAVAILABLE_PLUGIN = '''
-from rewardkit import hookimpl, Reward
-from rewardkit.core.probes import Expect, Probe
+from rewardsmith import hookimpl, Reward
+from rewardsmith.core.probes import Expect, Probe
 
 class Needy(Reward):
     """Needs a module that is not installed."""
@@ -252,11 +252,11 @@ class Needy(Reward):
         return 0.0
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [Needy]
 
 @hookimpl
-def rewardkit_probes(reward_name):
+def rewardsmith_probes(reward_name):
     return [Probe("needy/p", "needy", "x", Expect.eq(0))] if reward_name == "needy" else []
 '''
 
@@ -268,7 +268,7 @@ def test_probes_of_an_unavailable_reward_are_skipped_with_the_reason(make_dist, 
     assert "1 SKIPPED" in capsys.readouterr().out
     (row,) = json.loads(out.read_text())["results"]
     assert row["status"] == SKIPPED and "not_a_module_xyz" in row["reason"]
-    assert "pip install 'rewardkit[needy]'" in row["reason"]
+    assert "pip install 'rewardsmith[needy]'" in row["reason"]
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -300,7 +300,7 @@ def test_builtin_probes_are_robust_against_builtin_rewards(spec):
 
 
 def test_code_probes_run_in_real_sandboxes_and_are_robust():
-    from rewardkit.verifiers.code import SandboxUnavailable, get_backend
+    from rewardsmith.verifiers.code import SandboxUnavailable, get_backend
     try:
         get_backend("auto")
     except SandboxUnavailable as exc:  # CI installs bubblewrap: there this is a failure
@@ -317,7 +317,7 @@ def test_code_probes_run_in_real_sandboxes_and_are_robust():
 
 @pytest.fixture(scope="module")
 def tiny_prms(tmp_path_factory):
-    from rewardkit.prm.tiny import save_tiny_prm
+    from rewardsmith.prm.tiny import save_tiny_prm
     root = tmp_path_factory.mktemp("prms")
     return {c: save_tiny_prm(c, str(root / c), seed=1)
             for c in ("value_head", "token_classifier", "step_tag")}

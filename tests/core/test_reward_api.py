@@ -7,9 +7,9 @@ import pickle
 import pytest
 
 from toy_plugin_source import TOY_PLUGIN
-from rewardkit.core.errors import RewardError, UsageError
-from rewardkit.core.plugin_manager import get_plugin_manager
-from rewardkit.core.reward import Reward, Score, completion_text, reward
+from rewardsmith.core.errors import RewardError, UsageError
+from rewardsmith.core.plugin_manager import get_plugin_manager
+from rewardsmith.core.reward import Reward, Score, completion_text, reward
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from rewardkit.core.errors import SpecError
-from rewardkit.core.spec import load_spec, parse_spec
+from rewardsmith.core.errors import SpecError
+from rewardsmith.core.spec import load_spec, parse_spec
 
 KNOWN = ["math", "format", "code", "prm", "length"]
 

@@ -7,12 +7,12 @@ import math
 
 import pytest
 
-from rewardkit.cli import main
-from rewardkit.core.compose import load_reward
-from rewardkit.core.errors import RewardError
+from rewardsmith.cli import main
+from rewardsmith.core.compose import load_reward
+from rewardsmith.core.errors import RewardError
 
 WILD = '''
-from rewardkit import hookimpl, reward
+from rewardsmith import hookimpl, reward
 
 @reward("wild", value_range=(0.0, 1.0))
 def wild(completion):
@@ -25,7 +25,7 @@ def tame(completion):
     return -0.5
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [wild, tame]
 '''
 
@@ -57,13 +57,13 @@ def test_strict_raises_naming_the_reward_and_the_sample(wild_site):
 
 
 def test_the_trl_shaped_call_of_one_reward_is_checked_too(wild_site):
-    from rewardkit.core.plugin_manager import get_plugin_manager
+    from rewardsmith.core.plugin_manager import get_plugin_manager
     wild = get_plugin_manager().registry.create("wild")
     values = wild(prompts=["p", "p"], completions=["0.5", "7"])
     assert values[0] == 0.5 and math.isnan(values[1])
 
 
-def test_rewardkit_score_reports_the_failure(wild_site, tmp_path, capsys):
+def test_rewardsmith_score_reports_the_failure(wild_site, tmp_path, capsys):
     rows = tmp_path / "in.jsonl"
     rows.write_text('{"completion": "0.5"}\n{"completion": "2"}\n')
     assert main(["score", "--reward", "wild", "--input", str(rows)]) == 0

@@ -8,7 +8,7 @@ from typing import Any, Callable, Iterator
 import pytest
 
 import itest_rewards
-from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager
+from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def live_server() -> Iterator[Callable[[Any], str]]:
 
 @pytest.fixture
 def serve_command() -> Iterator[Callable[..., str]]:
-    """Start the real ``rewardkit serve`` command in its own process on a free loopback port;
+    """Start the real ``rewardsmith serve`` command in its own process on a free loopback port;
     return its base URL once /health answers. Stopped with SIGINT (Ctrl-C) afterwards."""
     import signal
     import socket
@@ -78,7 +78,7 @@ def serve_command() -> Iterator[Callable[..., str]]:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        cmd = [sys.executable, "-c", "import sys; from rewardkit.cli import main; sys.exit(main())",
+        cmd = [sys.executable, "-c", "import sys; from rewardsmith.cli import main; sys.exit(main())",
                "serve", *args, "--port", str(port)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         procs.append(proc)

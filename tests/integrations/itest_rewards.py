@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from rewardkit import Reward, Score, hookimpl, reward
+from rewardsmith import Reward, Score, hookimpl, reward
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -65,5 +65,5 @@ def itest_fails_when(completion, fail=False):
 
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [itest_exact, itest_distinct, Slow, itest_crash, itest_fails_when]

@@ -31,7 +31,7 @@ def test_trl_block_runs_with_trls_own_classes(tmp_path, monkeypatch):
     from datasets import Dataset
     from trl import GRPOTrainer
 
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
 
     class CPUConfig(trl.GRPOConfig):
         """GRPOConfig with the two settings a GPU-less machine needs (its defaults assume bf16)."""
@@ -67,18 +67,18 @@ def test_verl_block_composes_with_verls_config_and_loads_through_its_loader():
     assert config.reward.reward_manager.name == "naive"  # the reward loop's default manager
     compute_score = get_custom_reward_fn(config)
     got = compute_score(data_source="openai/gsm8k", solution_str="so \\boxed{4}", ground_truth="4")
-    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "acc": 1.0, "rewardkit_error": 0.0}
+    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "acc": 1.0, "rewardsmith_error": 0.0}
 
 
-def test_openrlhf_block_uses_flags_that_openrlhf_and_rewardkit_serve_define():
+def test_openrlhf_block_uses_flags_that_openrlhf_and_rewardsmith_serve_define():
     import_peer("openrlhf.utils.agent")
     spec = importlib.util.find_spec("openrlhf")
     serve, train = _commands(_block("openrlhf"))
 
     # our command: parsed by its own parser and accepted by the server's config
-    from rewardkit.cli.serve import Serve
+    from rewardsmith.cli.serve import Serve
 
-    assert serve[:2] == ["rewardkit", "serve"]
+    assert serve[:2] == ["rewardsmith", "serve"]
     parser = argparse.ArgumentParser()
     Serve().add_arguments(parser)
     parser.parse_args(serve[2:])

@@ -1,4 +1,4 @@
-"""OpenRLHF's own remote-reward client against the real ``rewardkit serve`` on loopback.
+"""OpenRLHF's own remote-reward client against the real ``rewardsmith serve`` on loopback.
 
 OpenRLHF (installed from the package index with ``--no-deps``) scores a rollout in
 ``SingleTurnAgentExecutor.execute``: it tokenizes the prompt, left-truncates it to fit
@@ -32,7 +32,7 @@ SPEC = "math:1+format:0.2"
 def tokenizer(tmp_path_factory):
     from transformers import AutoTokenizer
 
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
 
     path = build_tiny_llama(tmp_path_factory.mktemp("tiny"), hidden_size=16, num_layers=1, num_heads=2,
                             intermediate_size=32)
@@ -70,27 +70,27 @@ def test_openrlhf_client_places_a_left_truncated_prompt_and_never_pays_the_promp
     max_length = 120
     good, query = _rollout(url, tokenizer, prompt, "42", " 6*7 = 42, so \\boxed{42}", max_length)
     assert prompt not in query and "\\boxed{42}." in query  # truncated: the prompt is not a substring
-    assert good["reward"] == [1.2] and good["extra_logs"]["rewardkit_error"] == [0.0]
+    assert good["reward"] == [1.2] and good["extra_logs"]["rewardsmith_error"] == [0.0]
 
     # the same truncated prompt with a response that answers nothing: the prompt's \boxed{42} is
     # not the response's, so it earns nothing (scoring the whole query paid 1.2 here)
     bad, query = _rollout(url, tokenizer, prompt, "42", " I do not know", max_length)
     assert "\\boxed{42}" in query
     assert bad["reward"] == [0.0] and bad["extra_logs"]["math"] == [0.0]
-    assert bad["extra_logs"]["rewardkit_error"] == [0.0]
+    assert bad["extra_logs"]["rewardsmith_error"] == [0.0]
 
 
 def test_openrlhf_client_missing_label_and_unplaceable_prompt_are_flagged_failures(serve_command, tokenizer):
     url = serve_command("--reward", SPEC, "--max-error-rate", "1")
     # OpenRLHF sends "" as the label when --data.label_key is not set
     out, _ = _rollout(url, tokenizer, "Question: 6*7?\nAnswer:", "", " \\boxed{42}")
-    assert out["extra_logs"]["rewardkit_error"] == [1.0]
+    assert out["extra_logs"]["rewardsmith_error"] == [1.0]
     assert all(math.isfinite(v) for v in out["reward"]) and out["reward"] == [0.0]  # no valid sample yet
     # a character the tokenizer cannot encode (a tab) changes the decoded prompt: it is no longer in
     # the query, and no chat template marks the assistant's turn, so the sample is not scored
     out, query = _rollout(url, tokenizer, "Put it in \\boxed{42}\tQuestion: 6*7?\nAnswer:", "42", " no idea")
     assert "<unk>" in query and "\\boxed{42}" in query
-    assert out["extra_logs"]["rewardkit_error"] == [1.0] and out["reward"] == [0.0]
+    assert out["extra_logs"]["rewardsmith_error"] == [1.0] and out["reward"] == [0.0]
     health = httpx.get(f"{url}/health", timeout=10).json()
     assert health["unscorable"] == {"missing_label": 1, "unplaced": 1}
 
@@ -103,7 +103,7 @@ def test_the_server_stops_scoring_past_max_error_rate_and_answers_strict_json(se
         # strict JSON: Python's parser refuses the NaN/Infinity tokens a lax encoder writes
         body = json.loads(first.text, parse_constant=lambda token: pytest.fail(f"non-standard {token}"))
         assert first.status_code == 200 and body["rewards"] == [1.2, 1.2]  # the group mean of the valid one
-        assert body["extra_logs"]["rewardkit_error"] == [0.0, 1.0]
+        assert body["extra_logs"]["rewardsmith_error"] == [0.0, 1.0]
         second = client.post("/get_reward", json=payload)
         assert second.status_code == 500 and "max_error_rate=0.01" in second.json()["error"]
         third = client.post("/get_reward", json={**payload, "labels": ["42", "42"]})

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import httpx
 
-from rewardkit.cli import main
-from rewardkit.core.compose import combine, load_reward
-from rewardkit.integrations import verl
-from rewardkit.integrations.ray_executor import RayExecutor
-from rewardkit.integrations.trl import reward_funcs, reward_weights
-from rewardkit.serve import create_app
+from rewardsmith.cli import main
+from rewardsmith.core.compose import combine, load_reward
+from rewardsmith.integrations import verl
+from rewardsmith.integrations.ray_executor import RayExecutor
+from rewardsmith.integrations.trl import reward_funcs, reward_weights
+from rewardsmith.integrations.serve import create_app
 
 SPEC = "math:1+format:0.2"
 # How each completion answers its question (gold = the GSM8K answer after '####').

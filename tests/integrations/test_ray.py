@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from rewardkit.cli import main
-from rewardkit.core.compose import BatchResult, load_reward
-from rewardkit.core.errors import RewardError, UsageError
-from rewardkit.core.execution import LocalExecutor, get_executor
-from rewardkit.integrations.ray_executor import RayExecutor, merge_results, plan_chunks
+from rewardsmith.cli import main
+from rewardsmith.core.compose import BatchResult, load_reward
+from rewardsmith.core.errors import RewardError, UsageError
+from rewardsmith.core.execution import LocalExecutor, get_executor
+from rewardsmith.integrations.ray_executor import RayExecutor, merge_results, plan_chunks
 
 COMPLETIONS = ["\\boxed{4}", "4", "5", "boom \\boxed{4}", "\\boxed{6}", "six", "\\boxed{7}"]
 ANSWERS = ["4", "4", "4", "4", None, "6", "7"]
@@ -79,7 +79,7 @@ def test_ray_scores_exactly_like_local(toy_rewards, ray_local, aggregate):
     assert pids and os.getpid() not in pids  # scored in Ray worker processes
 
 
-def test_ray_strict_failure_surfaces_as_rewardkit_error(toy_rewards, ray_local):
+def test_ray_strict_failure_surfaces_as_rewardsmith_error(toy_rewards, ray_local):
     reward = load_reward("itest_crash", strict=True)
     with pytest.raises(RewardError, match="itest_crash"):
         RayExecutor(chunk_size=1).score(reward, None, ["ok", "boom"], {})
@@ -87,7 +87,7 @@ def test_ray_strict_failure_surfaces_as_rewardkit_error(toy_rewards, ray_local):
         RayExecutor().score(load_reward("itest_exact"), None, ["1"], {})
 
 
-def test_rewardkit_score_with_ray_executor(toy_rewards, ray_local, tmp_path, capsys):
+def test_rewardsmith_score_with_ray_executor(toy_rewards, ray_local, tmp_path, capsys):
     rows = [{"prompt": p, "completion": c, "answer": a} for p, c, a in zip(PROMPTS, COMPLETIONS, ANSWERS)]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     base = ["score", "--reward", "itest_exact+itest_crash:0.5", "--input", str(tmp_path / "in.jsonl"), "--quiet"]
@@ -99,10 +99,10 @@ def test_rewardkit_score_with_ray_executor(toy_rewards, ray_local, tmp_path, cap
     assert "--ray-chunk-size needs --executor ray" in capsys.readouterr().err
 
 
-def test_rewardkit_bench_with_ray_executor_matches_local(ray_local, tmp_path):
-    """`rewardkit bench --executor ray` verifies (here: sandboxed HumanEval code) as Ray tasks."""
-    from rewardkit.benchmarks.data import load_tasks
-    from rewardkit.benchmarks.suites import HUMANEVAL
+def test_rewardsmith_bench_with_ray_executor_matches_local(ray_local, tmp_path):
+    """`rewardsmith bench --executor ray` verifies (here: sandboxed HumanEval code) as Ray tasks."""
+    from rewardsmith.benchmarks.data import load_tasks
+    from rewardsmith.benchmarks.suites import HUMANEVAL
 
     tasks = load_tasks(HUMANEVAL, limit=4)
     rows = [{"id": t.id, "completion": t.row["canonical_solution"]} for t in tasks]
@@ -123,9 +123,9 @@ def test_rewardkit_bench_with_ray_executor_matches_local(ray_local, tmp_path):
 
 def test_grpo_train_reward_step_on_ray_matches_local(ray_local, tmp_path):
     """`grpo-train --executor ray`: the reward step runs as Ray tasks and gives the same rewards."""
-    from rewardkit.models.tiny import build_tiny_llama
-    from rewardkit.cli.grpo_train import main as train_main
-    from rewardkit.trainer.metrics import read_metrics
+    from rewardsmith.models.tiny import build_tiny_llama
+    from rewardsmith.cli.grpo_train import main as train_main
+    from rewardsmith.trainer.metrics import read_metrics
 
     model = str(build_tiny_llama(tmp_path / "llama", seed=0))
     steps = {}

@@ -13,10 +13,10 @@ import time
 import httpx
 import pytest
 
-from rewardkit.cli import main
-from rewardkit.core.compose import load_reward
-from rewardkit.core.rows import score_rows
-from rewardkit.serve import ServeConfig, create_app
+from rewardsmith.cli import main
+from rewardsmith.core.compose import load_reward
+from rewardsmith.core.rows import score_rows
+from rewardsmith.integrations.serve import ServeConfig, create_app
 
 SPEC = "itest_exact:1+format:0.2"
 PROMPTS = ["<|user|>What is 2+2?<|assistant|>", "<|user|>What is 3*3?<|assistant|>"]
@@ -42,7 +42,7 @@ def test_openrlhf_score_and_health_endpoints(toy_rewards, live_server):
         assert body["scores"] == body["rewards"]
         assert body["extra_logs"]["itest_exact"] == [1.0, 0.0, 1.0, 0.0]
         assert body["extra_logs"]["format"] == [1.0, 1.0, 0.0, 0.0]
-        assert body["extra_logs"]["rewardkit_error"] == [0.0] * 4
+        assert body["extra_logs"]["rewardsmith_error"] == [0.0] * 4
 
         rows = [{"prompt": p, "completion": c, "answer": a, "id": i}
                 for i, (p, c, a) in enumerate(zip(prompts, COMPLETIONS, LABELS))]
@@ -62,7 +62,7 @@ def test_a_missing_or_empty_label_is_a_counted_failure_not_a_zero(toy_rewards, l
     with httpx.Client(base_url=url, timeout=30) as client:
         body = client.post("/get_reward", json=payload).json()
         assert body["rewards"] == [-7.0, -7.0, 1.0]
-        assert body["extra_logs"]["rewardkit_error"] == [1.0, 1.0, 0.0]
+        assert body["extra_logs"]["rewardsmith_error"] == [1.0, 1.0, 0.0]
         assert "missing label" in caplog.text and "itest_exact needs it" in caplog.text
         health = client.get("/health").json()
         assert health["unscorable"] == {"missing_label": 2} and health["failures"]["failed"] == 2
@@ -77,7 +77,7 @@ def test_a_failing_reward_is_flagged_counted_and_never_hidden(toy_rewards, live_
         assert body["rewards"] == [-5.0, 1.5]
         assert body["extra_logs"]["itest_crash"] == [-5.0, 0.5]
         assert body["extra_logs"]["format"] == [1.0, 1.0]  # a component that was scored keeps its value
-        assert body["extra_logs"]["rewardkit_error"] == [1.0, 0.0]
+        assert body["extra_logs"]["rewardsmith_error"] == [1.0, 0.0]
         rows = client.post("/score", json={"rows": [{"completion": "boom"}]}).json()["rows"]
         assert rows[0]["reward"] is None and rows[0]["rewards"]["itest_crash"] is None
         assert "exploded" in rows[0]["reward_errors"]["itest_crash"]
@@ -193,10 +193,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_rewardkit_serve_command_end_to_end():
+def test_rewardsmith_serve_command_end_to_end():
     """The real command in its own process, with the built-in rewards, as OpenRLHF would call it."""
     port = _free_port()
-    cmd = [sys.executable, "-c", "import sys; from rewardkit.cli import main; sys.exit(main())",
+    cmd = [sys.executable, "-c", "import sys; from rewardsmith.cli import main; sys.exit(main())",
            "serve", "--reward", "math:1+format:0.2", "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -232,7 +232,7 @@ def test_rewardkit_serve_command_end_to_end():
 ])
 def test_serve_command_usage_errors_exit_2(argv, words, capsys):
     assert main(["serve", *argv]) == 2
-    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rewardkit serve:")]
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rewardsmith serve:")]
     assert len(err) == 1 and words in err[0], err
 
 
@@ -242,8 +242,8 @@ def test_serve_command_port_in_use_is_a_usage_error(capsys):
         taken.listen()
         port = taken.getsockname()[1]
         assert main(["serve", "--reward", "format", "--port", str(port)]) == 2
-    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rewardkit serve:")]
-    assert err == [f"rewardkit serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"]
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("rewardsmith serve:")]
+    assert err == [f"rewardsmith serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
 def test_slow_bodies_hold_no_scoring_slot_and_time_out_on_their_own(toy_rewards, live_server):

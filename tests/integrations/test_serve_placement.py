@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit.serve.protocol import place_response
+from rewardsmith.integrations.serve.protocol import place_response
 
 P = "<|im_start|>user\nWhat is 6*7? Put it in \\boxed{}.<|im_end|>\n<|im_start|>assistant\n"
 LONG = "Solve it. Example: \\boxed{42}. " * 4 + "Question: what is six times seven? Answer:"

@@ -6,9 +6,9 @@ import pickle
 
 import pytest
 
-from rewardkit.core.compose import load_reward
-from rewardkit.core.errors import RewardError
-from rewardkit.integrations.trl import grpo_config_kwargs, reward_funcs, reward_weights
+from rewardsmith.core.compose import load_reward
+from rewardsmith.core.errors import RewardError
+from rewardsmith.integrations.trl import grpo_config_kwargs, reward_funcs, reward_weights
 
 
 def test_reward_funcs_is_the_list_trl_takes_and_the_weights_come_apart(toy_rewards):
@@ -32,7 +32,7 @@ def test_trl_call_shape_conversational_none_and_trainer_kwargs():
                       answer=["4", "4", None], trainer_state=object(), log_extra=lambda *a: None,
                       log_metric=metrics.__setitem__, question=["q"] * 3)
     assert out == [1.0, 0.0, None]  # None ("not applicable") is kept: TRL turns it into NaN
-    assert metrics == {"rewardkit/math/errors": 0.0, "rewardkit/failed_samples": 0.0}
+    assert metrics == {"rewardsmith/math/errors": 0.0, "rewardsmith/failed_samples": 0.0}
 
 
 def test_trl_completion_ids_reach_the_length_reward():
@@ -56,8 +56,8 @@ def test_a_failure_in_one_component_makes_every_function_nan_for_that_sample(toy
     assert math.isnan(out_crash[0]) and math.isnan(out_exact[0])
     assert out_crash[1:] == [0.5, 0.5] and out_exact[1:] == [1.0, 0.0]
     assert crash.error_count == 1 and exact.error_count == 0
-    assert metrics == {"rewardkit/itest_crash/errors": [1.0], "rewardkit/failed_samples": [1.0],
-                       "rewardkit/itest_exact/errors": [0.0]}
+    assert metrics == {"rewardsmith/itest_crash/errors": [1.0], "rewardsmith/failed_samples": [1.0],
+                       "rewardsmith/itest_exact/errors": [0.0]}
     assert "itest_crash" in caplog.text and "exploded" in caplog.text
     # the batch is scored once for both functions; a repeated batch is a new batch (counted again)
     crash(**kwargs)
@@ -83,7 +83,7 @@ def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from trl import GRPOConfig, GRPOTrainer
 
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
 
     path = build_tiny_llama(tmp_path / "tiny", hidden_size=32, num_layers=1, num_heads=2, intermediate_size=64)
     model = AutoModelForCausalLM.from_pretrained(path)
@@ -131,6 +131,6 @@ def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_
         valid = [t for t, f in zip(composed.rewards, failed) if not f]
         # TRL's logged total is the mean over the scored samples only: the failed ones are not a 0
         assert logs["reward"] == pytest.approx(sum(valid) / len(valid), abs=1e-5)
-        assert logs["rewardkit/failed_samples"] == sum(failed)
-        assert logs["rewardkit/itest_fails_when/errors"] == sum(failed)
+        assert logs["rewardsmith/failed_samples"] == sum(failed)
+        assert logs["rewardsmith/itest_fails_when/errors"] == sum(failed)
     assert failed_seen == 2  # the failing row's two generations, in one of the two steps

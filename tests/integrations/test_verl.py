@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-import rewardkit.integrations.verl as verl
-from rewardkit.core.errors import RewardError, UsageError
+import rewardsmith.integrations.verl as verl
+from rewardsmith.core.errors import RewardError, UsageError
 
 
 def _load_like_verl(reward_kwargs: dict):
@@ -39,9 +39,9 @@ def test_compute_score_loaded_by_path_with_reward_kwargs():
     got = compute_score(data_source="openai/gsm8k", solution_str="48 + 24 = 72, so \\boxed{72}",
                         ground_truth="72", extra_info={"split": "train", "index": 3, "answer": "#### 99"})
     # acc: the component checked against the ground truth (math), which verl's validation reports
-    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "acc": 1.0, "rewardkit_error": 0.0}
+    assert got == {"score": 1.2, "math": 1.0, "format": 1.0, "acc": 1.0, "rewardsmith_error": 0.0}
     wrong = compute_score("openai/gsm8k", "\\boxed{71}", "72")  # positional, no extra_info
-    assert wrong == {"score": 0.2, "math": 0.0, "format": 1.0, "acc": 0.0, "rewardkit_error": 0.0}
+    assert wrong == {"score": 0.2, "math": 0.0, "format": 1.0, "acc": 0.0, "rewardsmith_error": 0.0}
 
 
 def test_ground_truth_column_and_extra_info_columns(toy_rewards):
@@ -57,7 +57,7 @@ def test_spec_from_the_environment_and_a_clear_error_without_one(toy_rewards, mo
     # reward_kwargs win over the environment
     assert verl.compute_score("src", "4", "4", reward_spec="itest_exact:3")["score"] == 3.0
     monkeypatch.delenv(verl.SPEC_ENV)
-    with pytest.raises(UsageError, match="REWARDKIT_REWARD_SPEC"):
+    with pytest.raises(UsageError, match="REWARDSMITH_REWARD_SPEC"):
         verl.compute_score("src", "4", "4")
 
 
@@ -74,10 +74,10 @@ def test_not_applicable_is_none_value_and_a_missing_ground_truth_is_a_failure(to
     # extra_info, so the ground truth is not what it needs)
     none = verl.compute_score("src", "4", "unused", {"answer": None}, reward_spec="itest_exact",
                               ground_truth_column="other", none_value=-1)
-    assert none == {"score": -1.0, "itest_exact": -1.0, "rewardkit_error": 0.0}
+    assert none == {"score": -1.0, "itest_exact": -1.0, "rewardsmith_error": 0.0}
     # a missing ground truth for a reward that needs one is a counted failure, not a wrong answer
     missing = verl.compute_score("src", "4", None, reward_spec="itest_exact", max_error_rate=1)
-    assert missing["rewardkit_error"] == 1.0 and "missing label" in caplog.text
+    assert missing["rewardsmith_error"] == 1.0 and "missing label" in caplog.text
 
 
 def test_failures_get_a_finite_stand_in_flagged_and_logged(toy_rewards, fresh_trackers, caplog):
@@ -87,10 +87,10 @@ def test_failures_get_a_finite_stand_in_flagged_and_logged(toy_rewards, fresh_tr
     failed = verl.compute_score("src", "boom", "4", **kw)
     # default stand-in: the mean of the valid samples of its group (same data_source, truth, index)
     assert failed["score"] == ok["score"] == 1.5 and failed["itest_crash"] == 0.5
-    assert failed["itest_exact"] == 0.0 and failed["rewardkit_error"] == 1.0  # scored component kept
+    assert failed["itest_exact"] == 0.0 and failed["rewardsmith_error"] == 1.0  # scored component kept
     assert "itest_crash (plugin 'itest')" in caplog.text and "exploded" in caplog.text
     zero = verl.compute_score("src", "boom", "4", reward_spec="itest_crash", error_value="0")
-    assert zero == {"score": 0.0, "itest_crash": 0.0, "rewardkit_error": 1.0}
+    assert zero == {"score": 0.0, "itest_crash": 0.0, "rewardsmith_error": 1.0}
     with pytest.raises(RewardError, match="itest_crash"):
         verl.compute_score("src", "boom", "4", reward_spec="itest_crash", strict=True)
     with pytest.raises(UsageError, match="error_value"):

@@ -20,8 +20,8 @@ verl_protocol = import_peer("verl.protocol")
 
 import torch  # noqa: E402
 
-import rewardkit.integrations.verl as rk_verl  # noqa: E402
-from rewardkit.integrations.failures import ErrorRateExceeded  # noqa: E402
+import rewardsmith.integrations.verl as rk_verl  # noqa: E402
+from rewardsmith.integrations.failures import ErrorRateExceeded  # noqa: E402
 
 SPEC = "math:1+format:0.2+itest_crash:0.1"
 # two groups (verl's uid) of four rollouts; 'boom' makes itest_crash fail on sample 2 only
@@ -42,7 +42,7 @@ def fresh_trackers():
 def tokenizer(tmp_path_factory):
     from transformers import AutoTokenizer
 
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
 
     path = build_tiny_llama(tmp_path_factory.mktemp("tiny"), hidden_size=16, num_layers=1, num_heads=2,
                             intermediate_size=32)
@@ -76,7 +76,7 @@ def _verl_function(name: str, **reward_kwargs):
     from verl.trainer.ppo.reward import get_custom_reward_fn
 
     config = OmegaConf.create({"reward": {"custom_reward_function": {
-        "path": "pkg://rewardkit.integrations.verl", "name": name,
+        "path": "pkg://rewardsmith.integrations.verl", "name": name,
         "reward_kwargs": {"reward_spec": SPEC, **reward_kwargs}}}})
     return get_custom_reward_fn(config)
 
@@ -91,8 +91,8 @@ def _advantages(reward_tensor, data):
 
 
 def _expected(label: str | None = None):
-    """What rewardkit gives the batch's samples: totals, or one component's values."""
-    from rewardkit.core.compose import load_reward
+    """What rewardsmith gives the batch's samples: totals, or one component's values."""
+    from rewardsmith.core.compose import load_reward
 
     result = load_reward(SPEC).score(None, [t for _, _, t in ROWS], {"answer": [g for _, g, _ in ROWS]})
     return result.rewards if label is None else result.components[label]
@@ -106,7 +106,7 @@ def test_legacy_naive_manager_one_failure_flagged_and_advantages_finite(toy_rewa
     out = manager(data, return_dict=True)
     rewards, info = out["reward_tensor"].sum(-1), out["reward_extra_info"]
     expected = _expected()
-    assert info["rewardkit_error"] == FLAGS
+    assert info["rewardsmith_error"] == FLAGS
     assert math.isnan(expected[2]) and all(math.isfinite(r) for r in rewards.tolist())
     for i in (0, 1, 3, 4, 5, 6, 7):
         assert rewards[i].item() == pytest.approx(expected[i])
@@ -148,7 +148,7 @@ def test_reward_loop_naive_manager_the_default(toy_rewards, tokenizer, event_loo
     manager = NaiveRewardManager(config=None, tokenizer=tokenizer, compute_score=_verl_function("compute_score"))
     results = [manager.loop.run_until_complete(manager.run_single(data[i:i + 1])) for i in range(len(data))]
     scores = [r["reward_score"] for r in results]
-    assert [r["reward_extra_info"]["rewardkit_error"] for r in results] == FLAGS
+    assert [r["reward_extra_info"]["rewardsmith_error"] for r in results] == FLAGS
     assert all("acc" in r["reward_extra_info"] for r in results)
     rm_scores = manager.assemble_rm_scores(data, scores)
     assert torch.isfinite(_advantages(rm_scores, data)).all()
@@ -160,7 +160,7 @@ def test_legacy_batch_manager_substitutes_the_exact_group_mean(toy_rewards, toke
     data = _batch(tokenizer)
     manager = BatchRewardManager(tokenizer, 0, compute_score=_verl_function("compute_score_batch"))
     out = manager(data, return_dict=True)
-    assert out["reward_extra_info"]["rewardkit_error"] == FLAGS
+    assert out["reward_extra_info"]["rewardsmith_error"] == FLAGS
     advantages = _advantages(out["reward_tensor"], data)
     assert torch.isfinite(advantages).all()
     assert advantages[2].item() == pytest.approx(0.0, abs=1e-6)  # the whole group was visible: exactly 0
@@ -203,7 +203,7 @@ def test_the_run_stops_past_max_error_rate(toy_rewards, tokenizer):
 def test_strict_stops_at_the_first_failure(toy_rewards, tokenizer):
     from verl.workers.reward_manager import NaiveRewardManager
 
-    from rewardkit.core.errors import RewardError
+    from rewardsmith.core.errors import RewardError
 
     manager = NaiveRewardManager(tokenizer, 0, compute_score=_verl_function("compute_score", strict=True))
     with pytest.raises(RewardError, match="itest_crash"):
@@ -218,6 +218,6 @@ def test_the_reward_loop_stops_past_max_error_rate(toy_rewards, tokenizer, event
     fn = _verl_function("compute_score", max_error_rate=0.05, error_window=20)  # the second failure stops
     manager = NaiveRewardManager(config=None, tokenizer=tokenizer, compute_score=fn)
     first = manager.loop.run_until_complete(manager.run_single(data[0:1]))
-    assert first["reward_extra_info"]["rewardkit_error"] == 1.0 and math.isfinite(first["reward_score"])
+    assert first["reward_extra_info"]["rewardsmith_error"] == 1.0 and math.isfinite(first["reward_score"])
     with pytest.raises(ErrorRateExceeded, match="2 of the last 2 samples failed"):
         manager.loop.run_until_complete(manager.run_single(data[1:2]))

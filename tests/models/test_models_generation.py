@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit.core.errors import UsageError
-from rewardkit.models import (DEFAULT_MODEL, GenerationConfig, HFGenerator, default_gguf_path,
+from rewardsmith.core.errors import UsageError
+from rewardsmith.models import (DEFAULT_MODEL, GenerationConfig, HFGenerator, default_gguf_path,
                               load_model_and_tokenizer, resolve_model)
-from rewardkit.models.tiny import build_tiny_llama
+from rewardsmith.models.tiny import build_tiny_llama
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_default_model_converted_once_into_the_cache(tmp_path, monkeypatch):
     """First use converts the GGUF (about 20 s); the cached copy then loads in about a second."""
     import time
 
-    monkeypatch.setenv("REWARDKIT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("REWARDSMITH_CACHE", str(tmp_path / "cache"))
     said: list[str] = []
     first = Path(resolve_model(None, status=said.append))
     assert len(said) == 1 and "converting" in said[0] and "once" in said[0]  # grpo-train prints it
@@ -143,7 +143,7 @@ def test_no_deprecated_cache_keyword_in_our_own_calls(tiny):
 
     import torch
 
-    from rewardkit.trainer.logprobs import completion_logps, pack, pack_grouped
+    from rewardsmith.trainer.logprobs import completion_logps, pack, pack_grouped
 
     model, tok = tiny
     gen = HFGenerator(model, tok, seed=0)

@@ -16,14 +16,14 @@ CHAT_TEMPLATE = ("{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{%
 
 
 def build_word_judge(path: str | Path, word: str = "yes") -> Path:
-    """A tiny Llama (from rewardkit.models.tiny) whose weights make it a bigram machine that
+    """A tiny Llama (from rewardsmith.models.tiny) whose weights make it a bigram machine that
     answers ``word`` and stops, whatever the prompt: its layers add nothing to the residual and
     its head maps each token of ``word`` to the next one. A real model for a real server, with a
     known verdict."""
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
     out = build_tiny_llama(path, hidden_size=128, num_layers=1, num_heads=4, intermediate_size=64)
     tok = AutoTokenizer.from_pretrained(out)
     tok.chat_template = CHAT_TEMPLATE

@@ -10,9 +10,9 @@ from dataclasses import fields
 
 import pytest
 
-from rewardkit import load_reward
-from rewardkit.core.errors import UsageError
-from rewardkit.plugins.code import CodeOptions, CodeReward, HiddenCodeReward
+from rewardsmith import load_reward
+from rewardsmith.core.errors import UsageError
+from rewardsmith.plugins.code import CodeOptions, CodeReward, HiddenCodeReward
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -28,7 +28,7 @@ TESTS = ["assert add(1, 2) == 3", "assert add(2, 2) == 4"]
 
 
 def _backends() -> list:
-    from rewardkit.verifiers.code import SandboxUnavailable, get_backend
+    from rewardsmith.verifiers.code import SandboxUnavailable, get_backend
     out = []
     for name in ("bwrap", "docker"):
         try:
@@ -107,7 +107,7 @@ def test_failures_of_the_sandbox_or_the_data_are_no_score_not_zero(monkeypatch, 
     reward = load_reward("code(backend=bwrap)")
     bad = reward.score(None, [HONEST], {"tests": [["assert add(1, 2) =="]]})
     assert math.isnan(bad.components["code"][0]) and "bad tests" in bad.errors["code"][0]
-    from rewardkit.verifiers.code import close_pools, get_pool
+    from rewardsmith.verifiers.code import close_pools, get_pool
     close_pools()
     get_pool("bwrap", 0, CodeOptions(backend="bwrap").limits())  # no evaluator started yet
     # the slot's evaluator process, started now, finds no bwrap: its sandbox cannot start
@@ -129,7 +129,7 @@ def test_options_document_themselves_and_validate():
     assert CodeOptions(timeout=2).limits().timeout == 2
 
 
-#: rows that once made ``rewardkit score`` exit 1 without scoring any row (issue 15)
+#: rows that once made ``rewardsmith score`` exit 1 without scoring any row (issue 15)
 BATCH_BREAKERS = {
     "alias_loop": "x = []\nx.append(x)\nadd = x",
     "never_yields": "def _g():\n    while True:\n        pass\n    yield 1\nadd = _g()",
@@ -148,7 +148,7 @@ def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
     src = tmp_path / "rows.jsonl"
     src.write_text("".join(json.dumps(r) + "\n" for r in rows))
     out = tmp_path / "scored.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward",
+    proc = subprocess.run([sys.executable, "-m", "rewardsmith.cli", "score", "--reward",
                            f"code(backend={backend})", "--input", str(src), "--output", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
@@ -158,11 +158,11 @@ def test_cli_scores_honest_programs_right_and_forgeries_zero(tmp_path, backend):
 
 
 def test_cli_sandbox_check_and_missing_backend_message(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "rewardkit.cli", "sandbox", "check",
+    ok = subprocess.run([sys.executable, "-m", "rewardsmith.cli", "sandbox", "check",
                          "--backend", "bwrap"], capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and "bwrap: ok" in ok.stdout
     env = {**os.environ, "PATH": str(tmp_path)}
-    missing = subprocess.run([sys.executable, "-m", "rewardkit.cli", "score", "--reward",
+    missing = subprocess.run([sys.executable, "-m", "rewardsmith.cli", "score", "--reward",
                               "code(backend=bwrap)", "--input", "-"], input="",
                              capture_output=True, text=True, timeout=120, env=env)
     assert missing.returncode == 1

@@ -4,7 +4,7 @@ Issue 2 item 8 (empty, huge, unicode, malformed completions: no exception, value
 kit's ``edge_cases`` check; the kit adds its declaration, determinism, batch == per-sample,
 pickling and time-limit checks. A reward unavailable here is skipped with its reason (``-ra``
 prints it), never silently. The kit's ``probes`` check is left out here only because the
-built-in probe suites already run against every built-in reward in ``rewardkit probe``'s own
+built-in probe suites already run against every built-in reward in ``rewardsmith probe``'s own
 tests; third-party plugins run it in their own test suites (see docs/writing-plugins.md).
 ``prm`` cannot score without a model, so it is skipped here with that reason; the whole kit runs on
 it with a tiny PRM in tests/plugins/test_prm_plugin.py::test_conformance_kit.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit.core.plugin_manager import get_plugin_manager
-from rewardkit.testing.conformance import CHECKS
+from rewardsmith.core.plugin_manager import get_plugin_manager
+from rewardsmith.testing.conformance import CHECKS
 
-pytestmark = pytest.mark.rewardkit(checks=[c for c in CHECKS if c != "probes"])
+pytestmark = pytest.mark.rewardsmith(checks=[c for c in CHECKS if c != "probes"])
 
 
 def test_every_installed_plugin_loads():
@@ -25,5 +25,5 @@ def test_every_installed_plugin_loads():
     assert not broken, f"plugins that failed to load: {broken}"
 
 
-def test_contract(rewardkit_check):
-    rewardkit_check()
+def test_contract(rewardsmith_check):
+    rewardsmith_check()

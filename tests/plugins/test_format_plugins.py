@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit import load_reward
-from rewardkit.core.errors import UsageError
-from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager
-from rewardkit.plugins.length import measure
+from rewardsmith import load_reward
+from rewardsmith.core.errors import UsageError
+from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager
+from rewardsmith.plugins.length import measure
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +20,7 @@ def test_builtins_come_from_entry_points():
     pm = get_plugin_manager()
     for name in ("format", "length", "repetition"):
         entry = pm.registry.entries[name]
-        assert (entry.plugin, entry.dist, entry.status) == (name, "rewardkit", "available")
+        assert (entry.plugin, entry.dist, entry.status) == (name, "rewardsmith", "available")
         assert pm.records[name].status == "ok"
 
 
@@ -122,7 +122,7 @@ def byte_tokenizer(tmp_path_factory):
 
 @pytest.mark.parametrize("text", HIDDEN_LENGTH)
 def test_length_estimate_never_undercounts_hidden_length(text, byte_tokenizer):
-    from rewardkit.plugins.length import load_tokenizer
+    from rewardsmith.plugins.length import load_tokenizer
     real = measure(text, "tokens", load_tokenizer(byte_tokenizer))
     assert measure(text, "tokens") >= real > 1024  # past the default limit, in real tokens
     assert measure(text, "tokens") >= len(text.encode("utf-8")) - sum(c.isascii() for c in text)

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from rewardkit import load_reward
-from rewardkit.core.errors import UsageError
+from rewardsmith import load_reward
+from rewardsmith.core.errors import UsageError
 
 pytest.importorskip("torch")
 
@@ -92,7 +92,7 @@ def test_conformance_kit_on_the_judge(word_judges, tmp_path):
     """The plugin kit's checks (edge cases: empty, huge, unicode, lone surrogates; determinism;
     batch == per-sample; pickling) on a local tiny judge; max_chars keeps the char-level model
     inside its context."""
-    from rewardkit.testing.conformance import check_reward
+    from rewardsmith.testing.conformance import check_reward
     checks = ["declaration", "edge_cases", "determinism", "batch_equals_samples", "pickle"]
     notes = check_reward(f"judge(model={word_judges['yes']},max_chars=150,cache={tmp_path / 'c.sqlite'})", checks)
     assert set(notes) == set(checks)

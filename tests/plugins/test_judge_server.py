@@ -15,8 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from judge_support import Server, build_word_judge  # noqa: E402
 
-from rewardkit import load_reward  # noqa: E402
-from rewardkit.cli import main  # noqa: E402
+from rewardsmith import load_reward  # noqa: E402
+from rewardsmith.cli import main  # noqa: E402
 
 pytestmark = pytest.mark.slow  # the server takes ~50 s to start on a loaded 2-core box
 
@@ -49,7 +49,7 @@ def test_batched_concurrent_requests_with_parsed_verdicts_and_usage(server, tmp_
     judge_reward = reward.rewards[0]
     backend_calls, in_flight, peak = [], [0], [0]
     lock = threading.Lock()
-    from rewardkit.plugins.judge import get_judge
+    from rewardsmith.plugins.judge import get_judge
     client = get_judge(judge_reward.options).backend._client
     real_post = client.post
 
@@ -126,7 +126,7 @@ def test_probe_cli_runs_the_judge_probes_and_catches_a_judge_that_always_says_ye
 
 def test_a_server_stopped_mid_run_gives_counted_failures_and_a_clear_message(server, tmp_path):
     reward = load_reward(spec(server, "off", concurrency=1, retries=2, backoff=0.1, timeout=20))
-    from rewardkit.plugins.judge import get_judge
+    from rewardsmith.plugins.judge import get_judge
     client = get_judge(reward.rewards[0].options).backend._client
     real_post, answered = client.post, threading.Event()
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit import load_reward
-from rewardkit.core.errors import RewardError, UsageError
-from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager
-from rewardkit.verifiers.verdict import Verdict
+from rewardsmith import load_reward
+from rewardsmith.core.errors import RewardError, UsageError
+from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager
+from rewardsmith.verifiers.verdict import Verdict
 
 
 
@@ -30,7 +30,7 @@ def gsm8k_rows(data_dir):
 
 def test_math_is_a_builtin_entry_point():
     entry = get_plugin_manager().registry.entries["math"]
-    assert (entry.plugin, entry.dist, entry.status) == ("math", "rewardkit", "available")
+    assert (entry.plugin, entry.dist, entry.status) == ("math", "rewardsmith", "available")
 
 
 def test_gsm8k_answers_work_as_they_are(gsm8k_rows):
@@ -101,7 +101,7 @@ def test_a_timeout_is_no_credit_by_default_and_nan_when_asked():
 
 
 def test_verifier_errors_follow_the_host_policy(monkeypatch, caplog):
-    import rewardkit.plugins.math as plugin
+    import rewardsmith.plugins.math as plugin
 
     def broken(golds, completions, config, **kwargs):
         return [Verdict(None, error="worker died (exit code -9)") for _ in golds]
@@ -130,7 +130,7 @@ def test_the_prompt_reaches_the_verifier():
 
 
 def test_a_failing_batch_is_logged_and_rescored_one_by_one(monkeypatch, caplog):
-    import rewardkit.plugins.math as plugin
+    import rewardsmith.plugins.math as plugin
 
     def crash(*args, **kwargs):
         raise RuntimeError("pool exploded")

@@ -10,12 +10,12 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from rewardkit import load_reward  # noqa: E402
-from rewardkit.cli import main  # noqa: E402
-from rewardkit.core.errors import RewardError, UsageError  # noqa: E402
-from rewardkit.core.plugin_manager import get_plugin_manager  # noqa: E402
-from rewardkit.prm.tiny import save_tiny_prm  # noqa: E402
-from rewardkit.verifiers.prm import load_scorer  # noqa: E402
+from rewardsmith import load_reward  # noqa: E402
+from rewardsmith.cli import main  # noqa: E402
+from rewardsmith.core.errors import RewardError, UsageError  # noqa: E402
+from rewardsmith.core.plugin_manager import get_plugin_manager  # noqa: E402
+from rewardsmith.prm.tiny import save_tiny_prm  # noqa: E402
+from rewardsmith.verifiers.prm import load_scorer  # noqa: E402
 
 PROMPT = "Start with 7. Add 5. Multiply by 3. What is the result?"
 GOOD = "7 + 5 = 12\n\n12 * 3 = 36\n\nThe answer is \\boxed{36}."
@@ -141,7 +141,7 @@ def test_reward_pickles_without_the_model(prm_path):
 
 def test_conformance_kit(prm_path):
     """Every check of the kit (batch == per-sample within the kit's padding tolerance)."""
-    from rewardkit.testing.conformance import CHECKS, KitConfig, check_reward
+    from rewardsmith.testing.conformance import CHECKS, KitConfig, check_reward
     checks = list(CHECKS)
     notes = check_reward(f"prm(model={prm_path})", checks, KitConfig(huge_chars=200_000))
     assert set(notes) == set(checks)
@@ -149,12 +149,12 @@ def test_conformance_kit(prm_path):
 
 @pytest.mark.parametrize("spec", ["shaping=clip,eta=0.6", "shaping=delta", "aggregate=prod"])
 def test_farming_probes_hold_for_min_based_settings(prm_path, spec):
-    from rewardkit.testing.conformance import check_reward
+    from rewardsmith.testing.conformance import check_reward
     assert check_reward(f"prm(model={prm_path},{spec})", ["probes"]) == {"probes": None}
 
 
 def test_farming_probes_catch_mean_on_a_model_that_likes_trivial_steps(prm_path):
-    from rewardkit.testing.conformance import ConformanceError, check_reward
+    from rewardsmith.testing.conformance import ConformanceError, check_reward
     with pytest.raises(ConformanceError, match="VULNERABLE"):
         check_reward(f"prm(model={prm_path},aggregate=mean)", ["probes"])
 

@@ -1,4 +1,4 @@
-"""``rewardkit prm train | label | eval`` end to end, and their usage errors."""
+"""``rewardsmith prm train | label | eval`` end to end, and their usage errors."""
 from __future__ import annotations
 
 import json
@@ -8,9 +8,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from rewardkit.cli import main  # noqa: E402
-from rewardkit.prm.data import read_examples  # noqa: E402
-from rewardkit.prm.synthetic import synthetic_examples  # noqa: E402
+from rewardsmith.cli import main  # noqa: E402
+from rewardsmith.prm.data import read_examples  # noqa: E402
+from rewardsmith.prm.synthetic import synthetic_examples  # noqa: E402
 
 SMALL = ["--backbone", "tiny", "--steps", "3", "--batch-size", "4", "--train-problems", "20",
          "--eval-problems", "4", "--candidates", "2", "--threads", "1", "--quiet"]
@@ -32,7 +32,7 @@ def test_label_then_train_on_the_labels_then_eval(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["out"] == str(out) and report["held_out_examples"] > 0 and report["train_examples"] > 0
     config = json.loads((out / "config.json").read_text())
-    assert config["rewardkit_prm"]["convention"] == "value_head" and "metrics" in config["rewardkit_prm"]
+    assert config["rewardsmith_prm"]["convention"] == "value_head" and "metrics" in config["rewardsmith_prm"]
 
     assert main(["prm", "eval", "--model", str(out), "--problems", "5", "--candidates", "2", "--quiet"]) == 0
     metrics = json.loads(capsys.readouterr().out)

@@ -1,4 +1,4 @@
-"""Reading step-labelled data: PRM800K records and rewardkit JSONL."""
+"""Reading step-labelled data: PRM800K records and rewardsmith JSONL."""
 from __future__ import annotations
 
 import json
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit.core.errors import UsageError
-from rewardkit.prm.data import StepExample, read_examples, split_by_group, write_examples
+from rewardsmith.core.errors import UsageError
+from rewardsmith.prm.data import StepExample, read_examples, split_by_group, write_examples
 
 @pytest.fixture
 def phase1(data_dir):

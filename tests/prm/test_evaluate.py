@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from rewardkit.prm.data import StepExample
-from rewardkit.prm.evaluate import auroc, best_of_n
+from rewardsmith.prm.data import StepExample
+from rewardsmith.prm.evaluate import auroc, best_of_n
 
 
 def _pairwise(scores, labels):
@@ -65,7 +65,7 @@ def test_on_synthetic_chains_a_scorer_that_reads_nothing_is_no_worse_than_random
     # issue 17 item 7: right candidates of a synthetic problem used to be one text, so a PRM that
     # read nothing picked right 0.24 of the time against 0.52 for a random pick; they now differ
     # in wording, and noise lands at random: a PRM must read the steps to beat it
-    from rewardkit.prm.synthetic import synthetic_examples
+    from rewardsmith.prm.synthetic import synthetic_examples
     examples = synthetic_examples(300, 8, seed=4)
     rng = random.Random(0)
     per_text: dict = {}

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from rewardkit.prm.montecarlo import LabelConfig, label_rows, mc_label
-from rewardkit.prm.synthetic import ArithmeticPolicy, ChainConfig, synthetic_examples
+from rewardsmith.prm.montecarlo import LabelConfig, label_rows, mc_label
+from rewardsmith.prm.synthetic import ArithmeticPolicy, ChainConfig, synthetic_examples
 
 
 def test_a_perfect_policy_recovers_the_exact_labels():
@@ -60,10 +60,10 @@ def test_hf_policy_with_a_tiny_causal_lm():
     torch = pytest.importorskip("torch")
     from transformers import AutoModelForCausalLM
 
-    from rewardkit.prm.montecarlo import HFPolicy
-    from rewardkit.prm.synthetic import vocabulary
-    from rewardkit.models.tiny import tiny_llama_config
-    from rewardkit.prm.tiny import word_tokenizer
+    from rewardsmith.prm.montecarlo import HFPolicy
+    from rewardsmith.prm.synthetic import vocabulary
+    from rewardsmith.models.tiny import tiny_llama_config
+    from rewardsmith.prm.tiny import word_tokenizer
 
     torch.manual_seed(0)
     tok = word_tokenizer(vocabulary(30))

@@ -6,10 +6,10 @@ import importlib
 
 import pytest
 
-MODULES = ["rewardkit.verifiers.prm.steps", "rewardkit.verifiers.prm.aggregation",
-           "rewardkit.verifiers.prm.conventions", "rewardkit.plugins.prm", "rewardkit.prm.data",
-           "rewardkit.prm.synthetic", "rewardkit.prm.evaluate", "rewardkit.prm.tiny"]
-HEAVY = ["rewardkit.verifiers.prm.verify"]   # builds a tiny model
+MODULES = ["rewardsmith.verifiers.prm.steps", "rewardsmith.verifiers.prm.aggregation",
+           "rewardsmith.verifiers.prm.conventions", "rewardsmith.plugins.prm", "rewardsmith.prm.data",
+           "rewardsmith.prm.synthetic", "rewardsmith.prm.evaluate", "rewardsmith.prm.tiny"]
+HEAVY = ["rewardsmith.verifiers.prm.verify"]   # builds a tiny model
 
 
 @pytest.mark.parametrize("name", MODULES + HEAVY)

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from rewardkit import load_reward
-from rewardkit.prm.synthetic import ERROR_KINDS, ChainConfig, equations, make_problem, solve, synthetic_examples
+from rewardsmith import load_reward
+from rewardsmith.prm.synthetic import ERROR_KINDS, ChainConfig, equations, make_problem, solve, synthetic_examples
 
 
 def _locally_right(step: str) -> bool:

@@ -1,4 +1,4 @@
-"""The CI-sized run is the CLI's default run: ``rewardkit prm train --backbone tiny`` beats chance.
+"""The CI-sized run is the CLI's default run: ``rewardsmith prm train --backbone tiny`` beats chance.
 
 Every setting is ``PRMTrainConfig``'s default (300 steps, all three error kinds, numbers up to 20,
 200 held-out problems with 8 candidates each), on one CPU thread: a change that makes the default
@@ -14,9 +14,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from rewardkit import load_reward  # noqa: E402
-from rewardkit.prm.synthetic import synthetic_examples  # noqa: E402
-from rewardkit.prm.train import PRMTrainConfig, train_prm  # noqa: E402
+from rewardsmith import load_reward  # noqa: E402
+from rewardsmith.prm.synthetic import synthetic_examples  # noqa: E402
+from rewardsmith.prm.train import PRMTrainConfig, train_prm  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_the_prm_reward_loads_the_trained_model(trained):
     wrong = [v for v, e in zip(result.rewards, held) if not e.final_correct]
     assert statistics.mean(right) > statistics.mean(wrong)
     # the saved model scores exactly as the trained one in memory did
-    from rewardkit.verifiers.prm import PRMScorer, detect_convention
+    from rewardsmith.verifiers.prm import PRMScorer, detect_convention
     live = PRMScorer(trained.model, trained.tokenizer, detect_convention(trained.model.config))
     steps = live.score([held[0].prompt], [held[0].steps])[0]
     assert result.details["prm"][0]["step_scores"] == pytest.approx(steps, abs=1e-5)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit.core import hookspecs
-from rewardkit.testing.conformance import CHECKS
+from rewardsmith.core import hookspecs
+from rewardsmith.testing.conformance import CHECKS
 
 GUIDE = (Path(__file__).resolve().parents[2] / "docs" / "writing-plugins.md").read_text()
-HOOKS = [name for name in dir(hookspecs) if name.startswith("rewardkit_")]
+HOOKS = [name for name in dir(hookspecs) if name.startswith("rewardsmith_")]
 
 
 def _plain(text: str) -> str:

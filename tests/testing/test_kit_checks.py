@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from rewardkit import Reward, Score, hookimpl
-from rewardkit.core.plugin_manager import RewardkitPluginManager
-from rewardkit.core.probes import Expect, Probe
-from rewardkit.testing.conformance import CHECKS, run_check, select_cases
-from rewardkit.testing.subject import ConformanceError, KitConfig, Subject, Unavailable
+from rewardsmith import Reward, Score, hookimpl
+from rewardsmith.core.plugin_manager import RewardsmithPluginManager
+from rewardsmith.core.probes import Expect, Probe
+from rewardsmith.testing.conformance import CHECKS, run_check, select_cases
+from rewardsmith.testing.subject import ConformanceError, KitConfig, Subject, Unavailable
 
 FAST = KitConfig(limit=2.0, reward_timeout=0.2, huge_chars=20_000)
 
@@ -170,7 +170,7 @@ class NeedsConfiguration(Reward):
     name = "needs_configuration"
 
     def compute(self, completion):
-        from rewardkit.core.errors import UsageError
+        from rewardsmith.core.errors import UsageError
         raise UsageError("needs_configuration needs a model: needs_configuration(model=PATH)")
 
 
@@ -187,13 +187,13 @@ class MissingDependency(Reward):
 
 class _Plugin:
     @hookimpl
-    def rewardkit_rewards(self):
+    def rewardsmith_rewards(self):
         return [Sound, OutOfRange, Dice, AsciiOnly, HoldsALock, BatchDependent, Hangs,
                 HonoursTimeout, Undocumented, PaysForKeywords, NeedsAnswer, NeedsConfiguration,
                 MissingDependency, OverpaysAtRandom, Overpays]
 
     @hookimpl
-    def rewardkit_probes(self, reward_name):
+    def rewardsmith_probes(self, reward_name):
         honest = "17 + 25 = 42"
         return [Probe(name="pays/keyword", reward="pays_for_keywords", completion="verified",
                       honest=honest, expect=Expect.eq(0), description="a keyword, no answer"),
@@ -205,7 +205,7 @@ class _Plugin:
 
 @pytest.fixture(scope="module")
 def pm():
-    manager = RewardkitPluginManager()
+    manager = RewardsmithPluginManager()
     assert manager.add_plugin(_Plugin(), "kit-test")
     return manager
 

@@ -8,8 +8,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import trainer_helpers  # noqa: E402
 
-from rewardkit.core.plugin_manager import get_plugin_manager  # noqa: E402
-from rewardkit.cli.grpo_train import main  # noqa: E402
+from rewardsmith.core.plugin_manager import get_plugin_manager  # noqa: E402
+from rewardsmith.cli.grpo_train import main  # noqa: E402
 
 if __name__ == "__main__":
     get_plugin_manager().add_plugin(trainer_helpers, "trainer-test-rewards")

@@ -11,12 +11,12 @@ sys.path.insert(0, str(HERE))
 
 import trainer_helpers  # noqa: E402
 
-from rewardkit.core.plugin_manager import get_plugin_manager, reset_plugin_manager  # noqa: E402
+from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> str:
-    from rewardkit.models.tiny import build_tiny_llama
+    from rewardsmith.models.tiny import build_tiny_llama
 
     return str(build_tiny_llama(tmp_path_factory.mktemp("tiny") / "llama", seed=0))
 

@@ -12,10 +12,10 @@ import sys
 
 import pytest
 
-from rewardkit import hookimpl, reward
-from rewardkit.core.plugin_manager import RewardkitPluginManager
-from rewardkit.core.spec import parse_spec
-from rewardkit.trainer.evaluate import default_held_out
+from rewardsmith import hookimpl, reward
+from rewardsmith.core.plugin_manager import RewardsmithPluginManager
+from rewardsmith.core.spec import parse_spec
+from rewardsmith.trainer.evaluate import default_held_out
 
 
 @pytest.mark.parametrize("spec, expected", [
@@ -47,12 +47,12 @@ def correct(completion):
 
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [a_share, correct]
 
 
 def _config(tmp_path, model, **run):
-    from rewardkit.trainer.config import (DataConfig, GRPOConfig, ModelConfig, OptimConfig,
+    from rewardsmith.trainer.config import (DataConfig, GRPOConfig, ModelConfig, OptimConfig,
                                           RunConfig, TrainConfig)
 
     return TrainConfig(
@@ -66,10 +66,10 @@ def _config(tmp_path, model, **run):
 
 
 def test_gamed_run_raises_the_alarm_with_the_default_held_out(tmp_path):
-    from rewardkit.models.tiny import build_tiny_llama
-    from rewardkit.trainer.loop import GRPOTrainer
+    from rewardsmith.models.tiny import build_tiny_llama
+    from rewardsmith.trainer.loop import GRPOTrainer
 
-    pm = RewardkitPluginManager()
+    pm = RewardsmithPluginManager()
     pm.add_plugin(sys.modules[__name__], "held-out-test-rewards")
     model = build_tiny_llama(tmp_path / "model", seed=0)
     cfg = _config(tmp_path, model, max_steps=14, eval_every=2, eval_temperature=1.0,
@@ -88,10 +88,10 @@ def test_gamed_run_raises_the_alarm_with_the_default_held_out(tmp_path):
 
 
 def test_held_out_flag_overrides_the_default(tmp_path):
-    from rewardkit.models.tiny import build_tiny_llama
-    from rewardkit.trainer.loop import GRPOTrainer
+    from rewardsmith.models.tiny import build_tiny_llama
+    from rewardsmith.trainer.loop import GRPOTrainer
 
-    pm = RewardkitPluginManager()
+    pm = RewardsmithPluginManager()
     pm.add_plugin(sys.modules[__name__], "held-out-test-rewards")
     model = build_tiny_llama(tmp_path / "model", seed=0)
     trainer = GRPOTrainer(_config(tmp_path, model, max_steps=1, held_out="a_share"),
@@ -105,8 +105,8 @@ def test_the_seed_1_collapse_of_issue_13_raises_the_default_alarm():
     and 20 the training spec scored 0.83, 1.02, 1.03 on the held-out completions (format reached
     1.0) while the default check, math alone, went 0.17, 0.02, 0.03. The old default check (the
     training spec itself) rose, so the alarm stayed silent; now it fires at step 20."""
-    from rewardkit.trainer.config import RunConfig
-    from rewardkit.trainer.overoptimization import OverOptimizationMonitor
+    from rewardsmith.trainer.config import RunConfig
+    from rewardsmith.trainer.overoptimization import OverOptimizationMonitor
 
     run = RunConfig()
     mon = OverOptimizationMonitor(window=run.overopt_window, margin=run.overopt_margin)

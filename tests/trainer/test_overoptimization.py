@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from rewardkit.trainer.overoptimization import OverOptimizationMonitor, fitted_change
+from rewardsmith.trainer.overoptimization import OverOptimizationMonitor, fitted_change
 
 
 def gao(d: float, alpha: float, beta: float) -> float:

@@ -16,8 +16,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from rewardkit import hookimpl, reward  # noqa: E402
-from rewardkit.core.plugin_manager import RewardkitPluginManager  # noqa: E402
+from rewardsmith import hookimpl, reward  # noqa: E402
+from rewardsmith.core.plugin_manager import RewardsmithPluginManager  # noqa: E402
 
 
 @reward("a_share")
@@ -33,17 +33,17 @@ def variety(completion):
 
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [a_share, variety]
 
 
 def test_gamed_run_trips_the_alarm_and_stops(tmp_path):
-    from rewardkit.models.tiny import build_tiny_llama
-    from rewardkit.trainer.config import (DataConfig, GRPOConfig, ModelConfig, OptimConfig,
+    from rewardsmith.models.tiny import build_tiny_llama
+    from rewardsmith.trainer.config import (DataConfig, GRPOConfig, ModelConfig, OptimConfig,
                                           RunConfig, TrainConfig)
-    from rewardkit.trainer.loop import GRPOTrainer
+    from rewardsmith.trainer.loop import GRPOTrainer
 
-    pm = RewardkitPluginManager()
+    pm = RewardsmithPluginManager()
     pm.add_plugin(sys.modules[__name__], "e2e-test-rewards")
     model = build_tiny_llama(tmp_path / "model", seed=0)
     max_steps = 14

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from rewardkit.trainer.advantages import group_advantages, reward_tensor, zero_variance_groups
+from rewardsmith.trainer.advantages import group_advantages, reward_tensor, zero_variance_groups
 
 NAN = float("nan")
 

@@ -5,9 +5,9 @@ import dataclasses
 
 import pytest
 
-from rewardkit.cli.grpo_train import build_parser, main
-from rewardkit.trainer.config import SECTIONS, TrainConfig
-from rewardkit.trainer.options import config_from_args, field_table, load_yaml, make_config
+from rewardsmith.cli.grpo_train import build_parser, main
+from rewardsmith.trainer.config import SECTIONS, TrainConfig
+from rewardsmith.trainer.options import config_from_args, field_table, load_yaml, make_config
 
 
 def test_every_field_has_help_and_a_unique_name():

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit.core.errors import UsageError
-from rewardkit.trainer.config import DataConfig
-from rewardkit.trainer.data import ProceduralSource, TableSource, build_source, load_table
+from rewardsmith.core.errors import UsageError
+from rewardsmith.trainer.config import DataConfig
+from rewardsmith.trainer.data import ProceduralSource, TableSource, build_source, load_table
 
 
 def test_held_out_prompts_are_never_trained_on():

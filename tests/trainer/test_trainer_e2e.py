@@ -12,8 +12,8 @@ import torch
 from safetensors.torch import load_file
 
 from trainer_helpers import HERE, TINY_FLAGS
-from rewardkit.cli.grpo_train import main
-from rewardkit.trainer.metrics import read_metrics
+from rewardsmith.cli.grpo_train import main
+from rewardsmith.trainer.metrics import read_metrics
 
 ENTRY = str(HERE / "cli_entry.py")
 

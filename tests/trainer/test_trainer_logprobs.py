@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rewardkit.models import GenerationConfig, HFGenerator, load_model_and_tokenizer
-from rewardkit.trainer.logprobs import completion_logps, pack, pack_grouped, sequence_kl
-from rewardkit.trainer.update import make_micro_batches
+from rewardsmith.models import GenerationConfig, HFGenerator, load_model_and_tokenizer
+from rewardsmith.trainer.logprobs import completion_logps, pack, pack_grouped, sequence_kl
+from rewardsmith.trainer.update import make_micro_batches
 
 
 @pytest.fixture(scope="module")

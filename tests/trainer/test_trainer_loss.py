@@ -11,7 +11,7 @@ import math
 import pytest
 import torch
 
-from rewardkit.trainer.loss import (LossConfig, Totals, aggregate, clipped_surrogate, grpo_loss,
+from rewardsmith.trainer.loss import (LossConfig, Totals, aggregate, clipped_surrogate, grpo_loss,
                                     importance_log_weights, kl_penalty)
 
 MASK = torch.tensor([[1.0, 1.0], [1.0, 0.0]])

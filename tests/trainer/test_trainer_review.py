@@ -10,16 +10,16 @@ import pytest
 import torch
 
 from trainer_helpers import TINY_FLAGS
-from rewardkit.models import GenerationConfig, HFGenerator
-from rewardkit.cli.grpo_train import main
-from rewardkit.trainer.config import GRPOConfig, ModelConfig
-from rewardkit.trainer.evaluate import Evaluator
-from rewardkit.trainer.logprobs import completion_logps, sequence_kl
-from rewardkit.trainer.loss import LossConfig, Totals
-from rewardkit.trainer.metrics import read_metrics
-from rewardkit.trainer.policy import Reference, load_policy, make_optimizer, make_scheduler
-from rewardkit.trainer.config import OptimConfig
-from rewardkit.trainer.update import fill_logps, make_micro_batches, run_update
+from rewardsmith.models import GenerationConfig, HFGenerator
+from rewardsmith.cli.grpo_train import main
+from rewardsmith.trainer.config import GRPOConfig, ModelConfig
+from rewardsmith.trainer.evaluate import Evaluator
+from rewardsmith.trainer.logprobs import completion_logps, sequence_kl
+from rewardsmith.trainer.loss import LossConfig, Totals
+from rewardsmith.trainer.metrics import read_metrics
+from rewardsmith.trainer.policy import Reference, load_policy, make_optimizer, make_scheduler
+from rewardsmith.trainer.config import OptimConfig
+from rewardsmith.trainer.update import fill_logps, make_micro_batches, run_update
 
 
 def _gens(model, tok, n=3):
@@ -122,9 +122,9 @@ def test_on_disk_reference_swaps_the_initial_weights_in_and_out(tiny_model):
 
 _PEAK = r"""
 import resource, sys
-from rewardkit.models.tiny import build_tiny_llama
-from rewardkit.trainer.config import *
-from rewardkit.trainer.loop import GRPOTrainer
+from rewardsmith.models.tiny import build_tiny_llama
+from rewardsmith.trainer.config import *
+from rewardsmith.trainer.loop import GRPOTrainer
 import trainer_helpers
 out, eval_every = sys.argv[1], int(sys.argv[2])
 model = build_tiny_llama(out + "/model", hidden_size=512, num_layers=8, num_heads=8,
@@ -161,12 +161,12 @@ def test_beta_zero_peak_memory_holds_one_model(tmp_path):
 
 # --- 4. settings that do not do what they say ------------------------------------------------
 def test_k1_loss_and_token_level_gspo_are_warned(caplog):
-    with caplog.at_level(logging.WARNING, logger="rewardkit.trainer"):
+    with caplog.at_level(logging.WARNING, logger="rewardsmith.trainer"):
         GRPOConfig()
         GRPOConfig(kl_estimator="k1")                 # k1 without a penalty: nothing to warn
         GRPOConfig(importance_sampling_level="sequence", loss_type="grpo")
     assert not caplog.records
-    with caplog.at_level(logging.WARNING, logger="rewardkit.trainer"):
+    with caplog.at_level(logging.WARNING, logger="rewardsmith.trainer"):
         GRPOConfig(beta=0.1, kl_estimator="k1")
         GRPOConfig(importance_sampling_level="sequence")  # dapo: token-level
     messages = [r.getMessage() for r in caplog.records]
@@ -178,7 +178,7 @@ def test_k1_loss_and_token_level_gspo_are_warned(caplog):
 # --- 6. dynamic sampling out of rounds -------------------------------------------------------
 def test_dynamic_sampling_exhausted_is_reported(tiny_model, test_rewards, tmp_path, caplog):
     run = tmp_path / "run"
-    with caplog.at_level(logging.WARNING, logger="rewardkit.trainer"):
+    with caplog.at_level(logging.WARNING, logger="rewardsmith.trainer"):
         code = main(["--model", tiny_model, "--reward", "exact_match", "--output-dir", str(run),
                      "--max-steps", "1", "--num-generations", "2", "--prompts-per-step", "2",
                      "--dynamic-sampling", "--dynamic-sampling-max-rounds", "2",

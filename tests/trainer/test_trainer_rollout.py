@@ -6,9 +6,9 @@ import time
 
 import trainer_helpers
 
-from rewardkit import load_reward
-from rewardkit.models.generation import Generation, GenerationConfig, Generator
-from rewardkit.trainer.rollout import RewardPool, dynamic_rollout, start_rollout
+from rewardsmith import load_reward
+from rewardsmith.models.generation import Generation, GenerationConfig, Generator
+from rewardsmith.trainer.rollout import RewardPool, dynamic_rollout, start_rollout
 
 
 class ScriptedGenerator(Generator):

@@ -1,8 +1,8 @@
 """The trainer logs, per step, what counted components (a judge) used: deltas of their totals."""
 from __future__ import annotations
 
-from rewardkit.core.spec import ComponentSpec
-from rewardkit.trainer.metrics import UsageMeter
+from rewardsmith.core.spec import ComponentSpec
+from rewardsmith.trainer.metrics import UsageMeter
 
 
 class Counting:

@@ -7,8 +7,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from rewardkit.cli.grpo_train import main
-from rewardkit.trainer.metrics import read_metrics
+from rewardsmith.cli.grpo_train import main
+from rewardsmith.trainer.metrics import read_metrics
 from trainer_helpers import TINY_FLAGS
 
 

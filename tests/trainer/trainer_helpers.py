@@ -5,7 +5,7 @@ import os
 import signal
 from pathlib import Path
 
-from rewardkit import hookimpl, reward
+from rewardsmith import hookimpl, reward
 
 HERE = Path(__file__).resolve().parent
 #: flags every tiny run shares: small, fast, no system prompt (the char tokenizer is tiny), one
@@ -46,7 +46,7 @@ def killer(completion):
 
 
 @hookimpl
-def rewardkit_rewards():
+def rewardsmith_rewards():
     return [char_a, exact_match, flaky, killer]
 
 
@@ -54,8 +54,8 @@ def plugin_manager():
     """A plugin manager holding only these rewards."""
     import sys
 
-    from rewardkit.core.plugin_manager import RewardkitPluginManager
+    from rewardsmith.core.plugin_manager import RewardsmithPluginManager
 
-    pm = RewardkitPluginManager()
+    pm = RewardsmithPluginManager()
     pm.add_plugin(sys.modules[__name__], "trainer-test-rewards")
     return pm

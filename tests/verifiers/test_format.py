@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from rewardkit.verifiers.format import FormatRules, boxed_contents, prompt_opens_think, verify_format
+from rewardsmith.verifiers.format import FormatRules, boxed_contents, prompt_opens_think, verify_format
 
 BOXED = FormatRules()  # the default: think optional, exactly one \boxed{}
 THINK = FormatRules(think="required")

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from rewardkit.verifiers.math import MathConfig, verify_math, verify_math_batch
+from rewardsmith.verifiers.math import MathConfig, verify_math, verify_math_batch
 
 MEGA = 1_000_000
 
@@ -57,7 +57,7 @@ def test_an_expensive_answer_the_guards_miss_times_out_as_wrong():
 
 def test_fast_path_never_imports_sympy():
     code = ("import sys\n"
-            "from rewardkit.verifiers.math import verify_math\n"
+            "from rewardsmith.verifiers.math import verify_math\n"
             "assert verify_math('1,000', 'The final answer is $1{,}000$.').ok\n"
             "assert verify_math(r'\\frac{1}{3}', r'\\boxed{0.\\overline{3}}').ok\n"
             "assert verify_math(r'\\text{(C)}', 'The answer is (C).').ok\n"
@@ -113,7 +113,7 @@ def test_an_answer_after_thinking_still_counts(prompt, completion):
 def test_chat_prompts_say_the_template_opened_thinking_with_an_option():
     """A chat-message prompt hides the template's <think>: ``think_opened=yes`` says it, as
     ``format(think_opened=yes)`` does, and a truncated completion then has no answer."""
-    from rewardkit.verifiers.math import MathConfig
+    from rewardsmith.verifiers.math import MathConfig
     chat = [{"role": "user", "content": "How many rolls?"}]
     opened = MathConfig(think_opened="yes")
     assert not verify_math("72", r"48 + 24 = \boxed{72} hmm, wait", prompt=chat, config=opened).ok
@@ -124,7 +124,7 @@ def test_chat_prompts_say_the_template_opened_thinking_with_an_option():
 
 def test_math_and_format_read_thinking_the_same_way():
     """The shared reading: whatever format takes as the answer part, math reads its answer from."""
-    from rewardkit.verifiers.format import verify_format
+    from rewardsmith.verifiers.format import verify_format
     for prompt, completion in [(QWEN_PROMPT, r"add</THINK> \boxed{72}"),
                                (None, r"<Think>add</think > \boxed{72}")]:
         assert verify_format(completion, prompt=prompt).ok
@@ -202,7 +202,7 @@ def test_a_simplified_answer_still_counts(question, gold, answer):
 
 
 def test_echo_check_is_structural_not_numeric():
-    from rewardkit.verifiers.math.echo import echoes, expression_key
+    from rewardsmith.verifiers.math.echo import echoes, expression_key
     assert expression_key("(3+2)^2-4") == expression_key("-4+(2+3)^2")
     assert expression_key("2+3") != expression_key("5")  # nothing is evaluated
     assert expression_key(r"\frac{a}{bc}") == expression_key("a/b/c")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rewardkit.verifiers.math import MathConfig, verify_math, verify_math_batch
+from rewardsmith.verifiers.math import MathConfig, verify_math, verify_math_batch
 
 CORPUS_PATH = Path(__file__).parent / "data" / "math_corpus.yaml"
 STRUCTURED_PATH = Path(__file__).parent / "data" / "math_corpus_structured.yaml"

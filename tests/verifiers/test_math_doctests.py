@@ -6,11 +6,11 @@ import importlib
 
 import pytest
 
-MODULES = ["rewardkit.verifiers.math.normalize", "rewardkit.verifiers.math.structure",
-           "rewardkit.verifiers.math.kinds", "rewardkit.verifiers.math.extract",
-           "rewardkit.verifiers.math.numbers", "rewardkit.verifiers.math.evaluate",
-           "rewardkit.verifiers.math.guards", "rewardkit.verifiers.math.verify",
-           "rewardkit.verifiers.math.cursor", "rewardkit.verifiers.math.echo"]
+MODULES = ["rewardsmith.verifiers.math.normalize", "rewardsmith.verifiers.math.structure",
+           "rewardsmith.verifiers.math.kinds", "rewardsmith.verifiers.math.extract",
+           "rewardsmith.verifiers.math.numbers", "rewardsmith.verifiers.math.evaluate",
+           "rewardsmith.verifiers.math.guards", "rewardsmith.verifiers.math.verify",
+           "rewardsmith.verifiers.math.cursor", "rewardsmith.verifiers.math.echo"]
 
 
 @pytest.mark.parametrize("name", MODULES)

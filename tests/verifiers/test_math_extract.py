@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit.verifiers.math.extract import boxed_contents, extract_answer
-from rewardkit.verifiers.math.normalize import canonical, latex_clean, plain, prepare_gold
+from rewardsmith.verifiers.math.extract import boxed_contents, extract_answer
+from rewardsmith.verifiers.math.normalize import canonical, latex_clean, plain, prepare_gold
 
 EXTRACT = [
     # text, fallback, expected answers, method

@@ -1,5 +1,5 @@
 """Gold kinds, the structure readers, verdict details, unreadable golds, hostile inputs and the
-``rewardkit explain`` command."""
+``rewardsmith explain`` command."""
 from __future__ import annotations
 
 import math
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rewardkit.cli import main
-from rewardkit.verifiers.math import verify_math, verify_math_batch
-from rewardkit.verifiers.math.normalize import latex_clean, prepare_gold
-from rewardkit.verifiers.math.structure import merged, read_items, read_real_set
+from rewardsmith.cli import main
+from rewardsmith.verifiers.math import verify_math, verify_math_batch
+from rewardsmith.verifiers.math.normalize import latex_clean, prepare_gold
+from rewardsmith.verifiers.math.structure import merged, read_items, read_real_set
 
 STRUCTURED_PATH = Path(__file__).parent / "data" / "math_corpus_structured.yaml"  # the corpus file
 
@@ -74,7 +74,7 @@ def test_a_gold_read_in_part_is_a_counted_failure():
     """math-verify stops at \\mathbf and would read the gold as 2: never a shorter gold."""
     v = verify_math(r"2 + \frac{1}{\mathbf{x}}", r"\boxed{2}")
     assert v.correct is None and "gold could not be read whole" in v.error
-    from rewardkit import load_reward
+    from rewardsmith import load_reward
     [score] = load_reward("math").rewards[0].score_batch(
         None, [r"\boxed{2}"], {"answer": [r"2 + \frac{1}{\mathbf{x}}"]})
     assert math.isnan(score.value) and "gold could not be read whole" in score.error

@@ -5,9 +5,9 @@ from fractions import Fraction as F
 
 import pytest
 
-from rewardkit.verifiers.math.evaluate import compare, evaluate
-from rewardkit.verifiers.math.normalize import read_number
-from rewardkit.verifiers.math.numbers import Number, numbers_equal, parse_number
+from rewardsmith.verifiers.math.evaluate import compare, evaluate
+from rewardsmith.verifiers.math.normalize import read_number
+from rewardsmith.verifiers.math.numbers import Number, numbers_equal, parse_number
 
 PARSE = [
     ("42", F(42)), ("-7", F(-7)), ("+3", F(3)),  # integers

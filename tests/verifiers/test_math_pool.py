@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from rewardkit.verifiers.pool import Outcome, TimeoutPool
+from rewardsmith.verifiers.pool import Outcome, TimeoutPool
 
 
 # Worker-side helpers: module-level so they pickle by reference into spawned workers.

@@ -9,16 +9,16 @@ import json
 import subprocess
 import sys
 
-import rewardkit.verifiers
+import rewardsmith.verifiers
 
 #: module prefixes no verifier may load
-FORBIDDEN = ("pluggy", "rewardkit.core", "rewardkit.plugins", "rewardkit.trainer", "rewardkit.cli")
+FORBIDDEN = ("pluggy", "rewardsmith.core", "rewardsmith.plugins", "rewardsmith.trainer", "rewardsmith.cli")
 
-# Imports every module under rewardkit.verifiers in turn and prints, for each one that makes a
+# Imports every module under rewardsmith.verifiers in turn and prints, for each one that makes a
 # forbidden module appear, what appeared (the first importer is named, not the ones after it).
 _PROBE = """
 import importlib, json, pkgutil, sys
-import rewardkit.verifiers as pkg
+import rewardsmith.verifiers as pkg
 forbidden = tuple(sys.argv[1:])
 seen, offenders = set(), {}
 names = [m.name for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + ".")]
@@ -38,10 +38,10 @@ def test_no_verifier_loads_the_host():
     report = json.loads(out.stdout.splitlines()[-1])
     # the walk really covered the verifiers (each kind has its package or module)
     for kind in ("math", "format", "code", "judge", "prm", "boxes", "tags", "blank", "pool"):
-        assert f"rewardkit.verifiers.{kind}" in report["modules"]
+        assert f"rewardsmith.verifiers.{kind}" in report["modules"]
     assert report["offenders"] == {}, "these verifier modules load the host: " + json.dumps(
         report["offenders"], indent=1)
 
 
 def test_verifiers_package_is_importable_alone():
-    assert rewardkit.verifiers.__name__ == "rewardkit.verifiers"
+    assert rewardsmith.verifiers.__name__ == "rewardsmith.verifiers"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rewardkit.verifiers.code import Limits, SandboxPool, SandboxUnavailable, get_backend
+from rewardsmith.verifiers.code import Limits, SandboxPool, SandboxUnavailable, get_backend
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = [pytest.param("bwrap", marks=pytest.mark.requires_bwrap, id="bwrap"),

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ADVERSARIAL_LIMITS, host_processes, need_backend
-from rewardkit.verifiers.code import CodeTask, Limits, SandboxPool, verify_many
-from rewardkit.verifiers.code.evaluator import GRACE
+from rewardsmith.verifiers.code import CodeTask, Limits, SandboxPool, verify_many
+from rewardsmith.verifiers.code.evaluator import GRACE
 
 TOKEN = secrets.token_hex(8)
 REPO = Path(__file__).resolve().parents[3]

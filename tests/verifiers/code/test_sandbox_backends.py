@@ -10,11 +10,11 @@ import time
 import pytest
 
 from conftest import ADVERSARIAL_LIMITS, host_processes, need_backend
-from rewardkit.core.errors import UsageError
-from rewardkit.verifiers.code import (CodeTask, Limits, SandboxPool, SandboxUnavailable,
+from rewardsmith.core.errors import UsageError
+from rewardsmith.verifiers.code import (CodeTask, Limits, SandboxPool, SandboxUnavailable,
                                       get_backend, verify_many)
-from rewardkit.verifiers.code.backends import JailBroken
-from rewardkit.verifiers.code.backends.bwrap import BwrapBackend, bwrap_args
+from rewardsmith.verifiers.code.backends import JailBroken
+from rewardsmith.verifiers.code.backends.bwrap import BwrapBackend, bwrap_args
 
 HONEST = CodeTask("def f(x):\n    return x + 1", ["assert f(1) == 2"])
 
@@ -43,7 +43,7 @@ def test_auto_lists_every_fix_and_never_falls_back_to_process(monkeypatch, tmp_p
 
 
 def test_process_backend_is_loudly_not_isolation(caplog):
-    with caplog.at_level(logging.WARNING, logger="rewardkit.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="rewardsmith.sandbox"):
         with SandboxPool("process", 1, ADVERSARIAL_LIMITS) as pool:
             verdict, = verify_many([HONEST], pool)
     assert verdict.correct
@@ -92,8 +92,8 @@ def test_docker_container_configuration():
         assert host["NanoCpus"] == int(ADVERSARIAL_LIMITS.cpus * 1e9)
         assert jail.container.attrs["Config"]["User"] == f"{jail.uid}:{jail.uid}"
         assert jail.info["pid"] == 1 and jail.info["seccomp"] is True
-        assert backend.image.startswith("rewardkit-sandbox:")
-        from rewardkit.verifiers.code.image import image_tag
+        assert backend.image.startswith("rewardsmith-sandbox:")
+        from rewardsmith.verifiers.code.image import image_tag
         assert backend.image == image_tag()  # content-tagged, built once, reused
     finally:
         jail.close()

@@ -8,7 +8,7 @@ import warnings
 import pytest
 
 from conftest import SWEEP_LIMITS
-from rewardkit.verifiers.code import CodeTask, verify_many
+from rewardsmith.verifiers.code import CodeTask, verify_many
 
 #: MBPP test-split tasks whose reference solution fails its own tests, and why (none so far:
 #: every task passes; a new entry needs the reason from the dataset, not from the sandbox)

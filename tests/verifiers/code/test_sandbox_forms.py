@@ -8,7 +8,7 @@ import time
 import pytest
 
 from conftest import ADVERSARIAL_LIMITS, need_backend
-from rewardkit.verifiers.code import CodeTask, verify_many
+from rewardsmith.verifiers.code import CodeTask, verify_many
 
 ADD = "```python\ndef add(a, b):\n    return a + b\n```"
 
@@ -126,8 +126,8 @@ def test_parallel_programs_use_every_slot(pools, backend):
     assert time.monotonic() - start < 1.15  # two slots: ~0.6 s, not the serial 1.2 s
 
 
-@pytest.mark.parametrize("module", ["rewardkit.verifiers.code.verify", "rewardkit.verifiers.code.pool",
-                                    "rewardkit.plugins.code"])
+@pytest.mark.parametrize("module", ["rewardsmith.verifiers.code.verify", "rewardsmith.verifiers.code.pool",
+                                    "rewardsmith.plugins.code"])
 def test_docstring_examples_run_in_the_sandbox(module):
     need_backend("bwrap")
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from rewardkit.core.errors import UsageError
-from rewardkit.verifiers.code import build_suite, exact_equal, extract_code, normalize_output
-from rewardkit.verifiers.code import protocol
-from rewardkit.verifiers.code.protocol import ProtocolError, RemoteRef, decode, encode
+from rewardsmith.core.errors import UsageError
+from rewardsmith.verifiers.code import build_suite, exact_equal, extract_code, normalize_output
+from rewardsmith.verifiers.code import protocol
+from rewardsmith.verifiers.code.protocol import ProtocolError, RemoteRef, decode, encode
 
 FENCED = "Sure:\n```python\ndef f(x):\n    return x\n```\nHope it helps."
 
@@ -132,6 +132,6 @@ def test_encoder_refuses_host_objects():
 @pytest.mark.parametrize("module", ["extract", "protocol", "testforms", "oracle", "limits"])
 def test_docstring_examples(module):
     import importlib
-    mod = importlib.import_module(f"rewardkit.verifiers.code.{module}")
+    mod = importlib.import_module(f"rewardsmith.verifiers.code.{module}")
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rewardkit.verifiers.judge import HttpBackend, Judge, ReplyCache, Sample, load_rubric
+from rewardsmith.verifiers.judge import HttpBackend, Judge, ReplyCache, Sample, load_rubric
 
 
 class _Fake(BaseHTTPRequestHandler):
@@ -98,8 +98,8 @@ def test_a_client_error_is_not_retried(fake):
 
 def test_openai_logprobs_shape_is_read():
     """The OpenAI chat-completion logprobs layout (vLLM, SGLang, hosted APIs), parsed as a function."""
-    from rewardkit.verifiers.judge.backends import _parse_completion
-    from rewardkit.verifiers.judge import read_verdict
+    from rewardsmith.verifiers.judge.backends import _parse_completion
+    from rewardsmith.verifiers.judge import read_verdict
     reply = json.loads(_ok("no"))
     reply["choices"][0]["logprobs"] = {"content": [{"token": "no", "logprob": math.log(0.7), "top_logprobs": [
         {"token": "no", "logprob": math.log(0.7)}, {"token": "yes", "logprob": math.log(0.3)}]}]}

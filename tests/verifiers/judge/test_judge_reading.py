@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-from rewardkit.core.errors import UsageError
-from rewardkit.verifiers.judge import BUILTIN_RUBRICS, Reply, clip, load_rubric, quote, read_verdict, render
+from rewardsmith.core.errors import UsageError
+from rewardsmith.verifiers.judge import BUILTIN_RUBRICS, Reply, clip, load_rubric, quote, read_verdict, render
 
 YES_NO = {"yes": 1.0, "no": 0.0}
 

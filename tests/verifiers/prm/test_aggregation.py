@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit.verifiers.prm.aggregation import aggregate, shape, value_range
+from rewardsmith.verifiers.prm.aggregation import aggregate, shape, value_range
 
 AGG_CASES = [
     # (steps, how, expected)

@@ -10,9 +10,9 @@ pytest.importorskip("transformers")
 
 from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer  # noqa: E402
 
-from rewardkit.core.errors import UsageError  # noqa: E402
-from rewardkit.prm.tiny import save_tiny_prm  # noqa: E402
-from rewardkit.verifiers.prm import PRMScorer, format_input, load_scorer, verify_steps  # noqa: E402
+from rewardsmith.core.errors import UsageError  # noqa: E402
+from rewardsmith.prm.tiny import save_tiny_prm  # noqa: E402
+from rewardsmith.verifiers.prm import PRMScorer, format_input, load_scorer, verify_steps  # noqa: E402
 
 CONVENTIONS = ["token_classifier", "step_tag", "value_head"]
 PROMPTS = ["Start with 7. Add 5. Multiply by 3. What is the result?",

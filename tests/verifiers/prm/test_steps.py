@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewardkit.verifiers.prm.steps import decode_escapes, split_steps, strip_markers
+from rewardsmith.verifiers.prm.steps import decode_escapes, split_steps, strip_markers
 
 SPLIT_CASES = [
     # (completion, separator, markers, expected steps)

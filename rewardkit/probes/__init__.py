@@ -1,7 +1,0 @@
-"""Built-in reward-hacking probe suites, one module per built-in reward.
-
-Each module exposes ``probes() -> list[Probe]``; the reward's plugin in :mod:`rewardkit.plugins`
-contributes them through its ``rewardkit_probes`` hook, exactly the way a third-party plugin
-contributes its own.
-Run them with ``rewardkit probe --reward SPEC``.
-"""
