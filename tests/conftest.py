@@ -91,3 +91,23 @@ def fresh_plugin_manager():
     reset_plugin_manager()
     yield
     reset_plugin_manager()
+
+
+@pytest.fixture(scope="session")
+def farmable_prm(tmp_path_factory) -> str:
+    """A random tiny value-head PRM that, measured, scores the ``prm/farm-trivial-steps`` probe's
+    trivially true steps above the honest solution's steps, so ``aggregate=mean`` can be farmed
+    with it (the first such model among 32 seeds; which seed depends on the tiny vocabulary)."""
+    from rewardsmith.core.compose import load_reward
+    from rewardsmith.plugins.probes.prm import probes
+    from rewardsmith.prm.tiny import save_tiny_prm
+
+    farm = next(p for p in probes() if p.name == "prm/farm-trivial-steps")
+    root = tmp_path_factory.mktemp("farmable-prm")
+    for seed in range(32):
+        path = save_tiny_prm("value_head", str(root / f"seed-{seed}"), seed=seed)
+        reward = load_reward(f"prm(model={path},aggregate=mean)")
+        got, honest = reward.score([farm.prompt] * 2, [farm.completion, farm.honest]).rewards
+        if got > honest + 0.01:
+            return path
+    pytest.fail("no tiny PRM among 32 seeds scores the trivial steps above the honest ones")

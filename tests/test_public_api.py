@@ -68,3 +68,11 @@ def test_example_plugin_imports_only_the_public_surface():
     if not example.is_dir():
         pytest.skip("the example plugin is not in this checkout")
     assert _deep_imports(example) == []
+
+
+def test_the_leaf_modules_docstring_examples_hold():
+    import doctest
+
+    import rewardsmith.basics
+    result = doctest.testmod(rewardsmith.basics)
+    assert result.attempted > 0 and result.failed == 0

@@ -6,7 +6,7 @@ import importlib
 
 import pytest
 
-MODULES = ["suite", "execution", "options", "errors"]
+MODULES = ["suite", "execution", "options"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -332,11 +332,14 @@ def test_prm_probes_are_robust_with_min_aggregation(tiny_prms, convention):
     assert not bad, "\n".join(bad)
 
 
-def test_prm_mean_aggregation_is_farmed_by_trivial_steps(tiny_prms):
-    # mean lets easy steps dilute the rest: with this (random) PRM the farming probe pays
-    results = {r.probe.name: r for r in run_spec_probes(f"prm(model={tiny_prms['value_head']},aggregate=mean)")}
+def test_prm_mean_aggregation_is_farmed_by_trivial_steps(farmable_prm):
+    # mean lets easy steps dilute the rest: with a PRM that likes them, the farming probe pays ...
+    results = {r.probe.name: r for r in run_spec_probes(f"prm(model={farmable_prm},aggregate=mean)")}
     farm = results["prm/farm-trivial-steps"]
     assert farm.status == VULNERABLE and farm.got > farm.honest
+    # ... and min, on the same model, does not let it
+    results = {r.probe.name: r for r in run_spec_probes(f"prm(model={farmable_prm})")}
+    assert results["prm/farm-trivial-steps"].status == ROBUST
 
 
 def test_probe_math_plus_format_prints_every_probe_robust_and_exits_0(tmp_path, capsys):

@@ -148,15 +148,15 @@ def test_conformance_kit(prm_path):
 
 
 @pytest.mark.parametrize("spec", ["shaping=clip,eta=0.6", "shaping=delta", "aggregate=prod"])
-def test_farming_probes_hold_for_min_based_settings(prm_path, spec):
+def test_farming_probes_hold_for_min_based_settings(farmable_prm, spec):
     from rewardsmith.testing.conformance import check_reward
-    assert check_reward(f"prm(model={prm_path},{spec})", ["probes"]) == {"probes": None}
+    assert check_reward(f"prm(model={farmable_prm},{spec})", ["probes"]) == {"probes": None}
 
 
-def test_farming_probes_catch_mean_on_a_model_that_likes_trivial_steps(prm_path):
+def test_farming_probes_catch_mean_on_a_model_that_likes_trivial_steps(farmable_prm):
     from rewardsmith.testing.conformance import ConformanceError, check_reward
     with pytest.raises(ConformanceError, match="VULNERABLE"):
-        check_reward(f"prm(model={prm_path},aggregate=mean)", ["probes"])
+        check_reward(f"prm(model={farmable_prm},aggregate=mean)", ["probes"])
 
 
 def test_cli_score_math_plus_prm(prm_path, tmp_path, capsys):
