@@ -1,4 +1,4 @@
-"""Fixtures every test folder shares: the benchmark data, throw-away plugin distributions.
+"""Fixtures every test folder shares: the benchmark data, throw-away plugin distributions, the toy plugin.
 
 ``data_dir`` is the few rows shipped under ``tests/data`` (with their licences and sources), so the
 README's test command passes on a plain clone. Tests that need whole datasets are marked
@@ -11,11 +11,12 @@ import os
 import sys
 import textwrap
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
 SAMPLE_DATA = Path(__file__).resolve().parent / "data"
+TOY_SOURCE = Path(__file__).resolve().parent / "toy_rewards.py"
 FULL_DATA_ENV = "REWARDSMITH_FULL_DATA"
 _SKIP_REASON = f"needs the full datasets: set {FULL_DATA_ENV}=../shared/data (CI's second step does)"
 
@@ -80,6 +81,32 @@ def make_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., 
     yield make
     for mod in added_modules:
         sys.modules.pop(mod, None)
+    reset_plugin_manager()
+
+
+@pytest.fixture
+def toy_dist(make_dist: Callable[..., Path]) -> Callable[..., Path]:
+    """``toy_dist(version="1.0")`` installs tests/toy_rewards.py as the distribution ``toy-rewards``
+    (module ``toyplug``, entry point ``toy``) and returns its dist-info folder: the toy rewards
+    reach the host the way a pip-installed plugin's do."""
+    def install(version: str = "1.0") -> Path:
+        return make_dist("toy-rewards", {"toyplug": TOY_SOURCE.read_text()}, {"toy": "toyplug"},
+                         version=version)
+
+    return install
+
+
+@pytest.fixture
+def toy_plugin() -> Iterator[Any]:
+    """The process-wide plugin manager with tests/toy_rewards.py registered by hand (plugin
+    ``toy``) next to the built-ins; a new plugin manager before and after the test."""
+    import toy_rewards
+    from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager
+
+    reset_plugin_manager()
+    pm = get_plugin_manager()
+    assert pm.add_plugin(toy_rewards, "toy")
+    yield pm
     reset_plugin_manager()
 
 

@@ -8,13 +8,12 @@ import sys
 
 import pytest
 
-from toy_plugin_source import TOY_PLUGIN
 from rewardsmith.cli import main
 
 
 @pytest.fixture
-def toy_site(make_dist):
-    info = make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def toy_site(toy_dist):
+    info = toy_dist()
     return info.parent
 
 

@@ -6,13 +6,12 @@ import pickle
 
 import pytest
 
-from toy_plugin_source import TOY_PLUGIN
 from rewardsmith.core.compose import load_reward
 
 
 @pytest.fixture(autouse=True)
-def toy(make_dist):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def toy(toy_dist):
+    toy_dist()
 
 
 def test_weighted_sum_keeps_components():

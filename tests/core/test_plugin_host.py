@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import pytest
 
-from toy_plugin_source import TOY_PLUGIN
 from rewardsmith.core.errors import PluginError, UsageError
 from rewardsmith.core.plugin_manager import get_plugin_manager
 
 
-def test_third_party_distribution_is_loaded_through_entry_points(make_dist):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"}, version="2.3")
+def test_third_party_distribution_is_loaded_through_entry_points(toy_dist):
+    toy_dist(version="2.3")
     pm = get_plugin_manager()
     pm.registry  # building the registry collects each plugin's rewards
     rec = pm.records["toy"]
     assert (rec.dist, rec.version, rec.status) == ("toy-rewards", "2.3", "ok")
-    assert set(rec.rewards) == {"toy_contains", "toy_exact", "toy_crash"}
+    assert set(rec.rewards) == {"toy_contains", "toy_exact", "toy_number", "toy_distinct", "toy_char_a",
+                                "toy_slow", "toy_crash", "toy_flaky", "toy_fails_when", "toy_killer"}
     assert pm.registry.get("toy_exact").plugin == "toy"
 
 
@@ -24,9 +24,9 @@ def test_builtin_plugins_take_the_same_entry_point_path():
     assert {"math", "format", "length", "repetition"} <= builtin
 
 
-def test_import_error_is_recorded_and_others_still_load(make_dist):
+def test_import_error_is_recorded_and_others_still_load(make_dist, toy_dist):
     make_dist("broken-imports", {"brokenplug": "import not_a_module_xyz\n"}, {"broken": "brokenplug"})
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+    toy_dist()
     pm = get_plugin_manager()
     assert pm.records["broken"].status == "error"
     assert "not_a_module_xyz" in pm.records["broken"].reason
@@ -49,17 +49,17 @@ def test_unknown_hook_name_suggests_the_right_one(make_dist):
     assert rec.status == "error" and "rewardsmith_rewards" in rec.reason
 
 
-def test_hook_that_raises_marks_the_plugin_and_spares_the_others(make_dist):
+def test_hook_that_raises_marks_the_plugin_and_spares_the_others(make_dist, toy_dist):
     src = "from rewardsmith import hookimpl\n@hookimpl\ndef rewardsmith_rewards():\n    raise ValueError('nope')\n"
     make_dist("raiser", {"raiser": src}, {"raiser": "raiser"})
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+    toy_dist()
     pm = get_plugin_manager()
     assert "toy_exact" in pm.registry.names()
     assert pm.records["raiser"].status == "error" and "nope" in pm.records["raiser"].reason
 
 
-def test_two_plugins_claiming_one_name_is_an_error_naming_both(make_dist):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def test_two_plugins_claiming_one_name_is_an_error_naming_both(make_dist, toy_dist):
+    toy_dist()
     dup = ("from rewardsmith import hookimpl, reward\n"
            "@reward('toy_exact')\ndef other_exact(completion):\n    return 1.0\n"
            "@hookimpl\ndef rewardsmith_rewards():\n    return [other_exact]\n")
@@ -84,27 +84,27 @@ def test_missing_optional_dependency_registers_as_unavailable(make_dist):
         reg.get("needy")
 
 
-def test_autoload_can_be_turned_off(make_dist, monkeypatch):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def test_autoload_can_be_turned_off(toy_dist, monkeypatch):
+    toy_dist()
     monkeypatch.setenv("REWARDSMITH_DISABLE_PLUGIN_AUTOLOAD", "1")
     assert get_plugin_manager().records == {}
 
 
-def test_autoload_off_with_an_explicit_list(make_dist, monkeypatch):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def test_autoload_off_with_an_explicit_list(toy_dist, monkeypatch):
+    toy_dist()
     monkeypatch.setenv("REWARDSMITH_DISABLE_PLUGIN_AUTOLOAD", "1")
     monkeypatch.setenv("REWARDSMITH_PLUGINS", "toy")
     assert list(get_plugin_manager().records) == ["toy"]
 
 
-def test_unknown_reward_suggests_a_name(make_dist):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def test_unknown_reward_suggests_a_name(toy_dist):
+    toy_dist()
     with pytest.raises(UsageError, match="Did you mean 'toy_exact'"):
         get_plugin_manager().registry.get("toy_exakt")
 
 
-def test_unknown_option_lists_the_options(make_dist):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def test_unknown_option_lists_the_options(toy_dist):
+    toy_dist()
     reg = get_plugin_manager().registry
     with pytest.raises(UsageError, match=r"no option 'wrd'.*Did you mean 'word'.*Options: word, bonus"):
         reg.create("toy_contains", {"wrd": "x"})

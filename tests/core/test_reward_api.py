@@ -6,15 +6,14 @@ import pickle
 
 import pytest
 
-from toy_plugin_source import TOY_PLUGIN
 from rewardsmith.core.errors import RewardError, UsageError
 from rewardsmith.core.plugin_manager import get_plugin_manager
 from rewardsmith.core.reward import Reward, Score, completion_text, reward
 
 
 @pytest.fixture
-def registry(make_dist):
-    make_dist("toy-rewards", {"toyplug": TOY_PLUGIN}, {"toy": "toyplug"})
+def registry(toy_dist):
+    toy_dist()
     return get_plugin_manager().registry
 
 

@@ -1,4 +1,5 @@
-"""Fixtures of the integration tests: the test rewards, one local Ray instance, live HTTP servers."""
+"""Fixtures of the integration tests: one local Ray instance, live HTTP servers (the toy rewards
+are the ``toy_plugin`` fixture of tests/conftest.py)."""
 from __future__ import annotations
 
 import threading
@@ -7,18 +8,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-import itest_rewards
-from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager
-
-
-@pytest.fixture
-def toy_rewards() -> Iterator[Any]:
-    """The plugin manager with this folder's test rewards registered next to the built-ins."""
-    reset_plugin_manager()
-    pm = get_plugin_manager()
-    assert pm.add_plugin(itest_rewards, "itest")
-    yield pm
-    reset_plugin_manager()
+import toy_rewards
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +17,12 @@ def ray_local() -> Iterator[Any]:
     down when the module is done so its processes do not linger through the rest of the suite."""
     import ray
 
-    # Ray workers cannot import this tests folder: ship the test rewards' module by value.
-    ray.cloudpickle.register_pickle_by_value(itest_rewards)
+    # Ray workers cannot import the tests folder: ship the toy rewards' module by value.
+    ray.cloudpickle.register_pickle_by_value(toy_rewards)
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR")
     yield ray
     ray.shutdown()
-    ray.cloudpickle.unregister_pickle_by_value(itest_rewards)
+    ray.cloudpickle.unregister_pickle_by_value(toy_rewards)
 
 
 @pytest.fixture

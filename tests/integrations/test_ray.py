@@ -65,32 +65,32 @@ def _same(a: BatchResult, b: BatchResult) -> None:
 
 
 @pytest.mark.parametrize("aggregate", ["sum", "normalize_then_sum"])
-def test_ray_scores_exactly_like_local(toy_rewards, ray_local, aggregate):
-    spec = "itest_exact:1+itest_crash:0.5+format:0.2"
+def test_ray_scores_exactly_like_local(toy_plugin, ray_local, aggregate):
+    spec = "toy_number:1+toy_crash:0.5+format:0.2"
     local_reward = load_reward(spec, aggregate=aggregate)
     ray_reward = load_reward(spec, aggregate=aggregate)
     columns = {"answer": ANSWERS}
     local = LocalExecutor().score(local_reward, PROMPTS, COMPLETIONS, columns)
     remote = RayExecutor(chunk_size=2).score(ray_reward, PROMPTS, COMPLETIONS, columns)
     _same(remote, local)
-    assert "exploded" in remote.errors["itest_crash"][3]  # the failure travels back, as NaN
-    assert ray_reward.error_counts == local_reward.error_counts == {"itest_exact": 0, "itest_crash": 1, "format": 0}
-    pids = {d.get("pid") for d in remote.details["itest_exact"] if d}
+    assert "exploded" in remote.errors["toy_crash"][3]  # the failure travels back, as NaN
+    assert ray_reward.error_counts == local_reward.error_counts == {"toy_number": 0, "toy_crash": 1, "format": 0}
+    pids = {d.get("pid") for d in remote.details["toy_number"] if d}
     assert pids and os.getpid() not in pids  # scored in Ray worker processes
 
 
-def test_ray_strict_failure_surfaces_as_rewardsmith_error(toy_rewards, ray_local):
-    reward = load_reward("itest_crash", strict=True)
-    with pytest.raises(RewardError, match="itest_crash"):
+def test_ray_strict_failure_surfaces_as_rewardsmith_error(toy_plugin, ray_local):
+    reward = load_reward("toy_crash", strict=True)
+    with pytest.raises(RewardError, match="toy_crash"):
         RayExecutor(chunk_size=1).score(reward, None, ["ok", "boom"], {})
     with pytest.raises(UsageError, match="answer"):
-        RayExecutor().score(load_reward("itest_exact"), None, ["1"], {})
+        RayExecutor().score(load_reward("toy_number"), None, ["1"], {})
 
 
-def test_rewardsmith_score_with_ray_executor(toy_rewards, ray_local, tmp_path, capsys):
+def test_rewardsmith_score_with_ray_executor(toy_plugin, ray_local, tmp_path, capsys):
     rows = [{"prompt": p, "completion": c, "answer": a} for p, c, a in zip(PROMPTS, COMPLETIONS, ANSWERS)]
     (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    base = ["score", "--reward", "itest_exact+itest_crash:0.5", "--input", str(tmp_path / "in.jsonl"), "--quiet"]
+    base = ["score", "--reward", "toy_number+toy_crash:0.5", "--input", str(tmp_path / "in.jsonl"), "--quiet"]
     assert main([*base, "--output", str(tmp_path / "local.jsonl")]) == 0
     assert main([*base, "--output", str(tmp_path / "ray.jsonl"), "--executor", "ray",
                  "--ray-chunk-size", "2", "--batch-size", "5"]) == 0

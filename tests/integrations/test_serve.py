@@ -18,7 +18,7 @@ from rewardsmith.core.compose import load_reward
 from rewardsmith.core.rows import score_rows
 from rewardsmith.integrations.serve import ServeConfig, create_app
 
-SPEC = "itest_exact:1+format:0.2"
+SPEC = "toy_number:1+format:0.2"
 PROMPTS = ["<|user|>What is 2+2?<|assistant|>", "<|user|>What is 3*3?<|assistant|>"]
 COMPLETIONS = [" so \\boxed{4}", " it is \\boxed{5}", " 9", " \\boxed{9} or \\boxed{8}"]
 LABELS = ["4", "4", "9", "9"]
@@ -29,7 +29,7 @@ def _queries() -> tuple[list[str], list[str]]:
     return [p + c + "<|im_end|>" for p, c in zip(prompts, COMPLETIONS)], prompts
 
 
-def test_openrlhf_score_and_health_endpoints(toy_rewards, live_server):
+def test_openrlhf_score_and_health_endpoints(toy_plugin, live_server):
     reward = load_reward(SPEC)
     url = live_server(create_app(reward))
     queries, prompts = _queries()
@@ -40,7 +40,7 @@ def test_openrlhf_score_and_health_endpoints(toy_rewards, live_server):
         expected = reward.score(prompts, COMPLETIONS, {"answer": LABELS})
         assert body["rewards"] == expected.rewards == [1.2, 0.2, 1.0, 0.0]
         assert body["scores"] == body["rewards"]
-        assert body["extra_logs"]["itest_exact"] == [1.0, 0.0, 1.0, 0.0]
+        assert body["extra_logs"]["toy_number"] == [1.0, 0.0, 1.0, 0.0]
         assert body["extra_logs"]["format"] == [1.0, 1.0, 0.0, 0.0]
         assert body["extra_logs"]["rewardsmith_error"] == [0.0] * 4
 
@@ -51,37 +51,37 @@ def test_openrlhf_score_and_health_endpoints(toy_rewards, live_server):
         assert got.json()["rows"] == score_rows(reward, rows)
 
         health = client.get("/health").json()
-        assert health["status"] == "ok" and health["components"] == ["itest_exact", "format"]
+        assert health["status"] == "ok" and health["components"] == ["toy_number", "format"]
         assert health["required_columns"] == ["answer"] and health["requests"] == {"200": 2}
 
 
-def test_a_missing_or_empty_label_is_a_counted_failure_not_a_zero(toy_rewards, live_server, caplog):
-    url = live_server(create_app(load_reward("itest_exact"), ServeConfig(error_value="-7", max_error_rate=1)))
+def test_a_missing_or_empty_label_is_a_counted_failure_not_a_zero(toy_plugin, live_server, caplog):
+    url = live_server(create_app(load_reward("toy_number"), ServeConfig(error_value="-7", max_error_rate=1)))
     payload = {"query": ["Q: 1 A: 1", "Q: 1 A: 1", "Q: 1 A: 1"], "prompts": ["Q: 1 A:"] * 3,
                "labels": [None, "  ", "1"]}
     with httpx.Client(base_url=url, timeout=30) as client:
         body = client.post("/get_reward", json=payload).json()
         assert body["rewards"] == [-7.0, -7.0, 1.0]
         assert body["extra_logs"]["rewardsmith_error"] == [1.0, 1.0, 0.0]
-        assert "missing label" in caplog.text and "itest_exact needs it" in caplog.text
+        assert "missing label" in caplog.text and "toy_number needs it" in caplog.text
         health = client.get("/health").json()
         assert health["unscorable"] == {"missing_label": 2} and health["failures"]["failed"] == 2
 
 
-def test_a_failing_reward_is_flagged_counted_and_never_hidden(toy_rewards, live_server):
-    reward = load_reward("itest_crash+format")
+def test_a_failing_reward_is_flagged_counted_and_never_hidden(toy_plugin, live_server):
+    reward = load_reward("toy_crash+format")
     url = live_server(create_app(reward, ServeConfig(error_value="-5", max_error_rate=1)))
     with httpx.Client(base_url=url, timeout=30) as client:
         payload = {"query": ["Q boom \\boxed{1}", "Q fine \\boxed{1}"], "prompts": ["Q", "Q"]}
         body = client.post("/get_reward", json=payload).json()
         assert body["rewards"] == [-5.0, 1.5]
-        assert body["extra_logs"]["itest_crash"] == [-5.0, 0.5]
+        assert body["extra_logs"]["toy_crash"] == [-5.0, 0.5]
         assert body["extra_logs"]["format"] == [1.0, 1.0]  # a component that was scored keeps its value
         assert body["extra_logs"]["rewardsmith_error"] == [1.0, 0.0]
         rows = client.post("/score", json={"rows": [{"completion": "boom"}]}).json()["rows"]
-        assert rows[0]["reward"] is None and rows[0]["rewards"]["itest_crash"] is None
-        assert "exploded" in rows[0]["reward_errors"]["itest_crash"]
-        assert client.get("/health").json()["reward_errors"] == {"itest_crash": 2, "format": 0}
+        assert rows[0]["reward"] is None and rows[0]["rewards"]["toy_crash"] is None
+        assert "exploded" in rows[0]["reward_errors"]["toy_crash"]
+        assert client.get("/health").json()["reward_errors"] == {"toy_crash": 2, "format": 0}
 
 
 # Each case: (method, path, body, expected status, words the error message must contain).
@@ -111,7 +111,7 @@ BAD_REQUESTS = [
 ]
 
 
-def test_bad_requests_get_4xx_with_a_message_and_the_server_lives_on(toy_rewards, live_server):
+def test_bad_requests_get_4xx_with_a_message_and_the_server_lives_on(toy_plugin, live_server):
     app = create_app(load_reward(SPEC), ServeConfig(max_rows=50, max_request_bytes=4000))
     url = live_server(app)
     with httpx.Client(base_url=url, timeout=30) as client:
@@ -129,9 +129,9 @@ def test_bad_requests_get_4xx_with_a_message_and_the_server_lives_on(toy_rewards
         assert ok.status_code == 200 and ok.json()["rows"][0]["reward"] == 1.0
 
 
-def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_rewards, live_server):
+def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_plugin, live_server):
     config = ServeConfig(timeout=0.8, workers=1, max_pending=1)
-    url = live_server(create_app(load_reward("itest_slow(delay=3.0)"), config))
+    url = live_server(create_app(load_reward("toy_slow(delay=3.0)"), config))
     with httpx.Client(base_url=url, timeout=30) as client:
         start = time.monotonic()
         got = client.post("/get_reward", json={"query": ["a"], "prompts": [""]})
@@ -154,7 +154,7 @@ def test_slow_requests_time_out_with_504_and_excess_requests_get_503(toy_rewards
     assert 503 in results and 504 in results and set(results) <= {503, 504}
 
 
-def test_bounded_load(toy_rewards, live_server, record_property):
+def test_bounded_load(toy_plugin, live_server, record_property):
     """A fixed number of concurrent requests: all answered correctly, none failed, in bounded time."""
     reward = load_reward(SPEC)
     url = live_server(create_app(reward, ServeConfig(workers=4)))
@@ -246,7 +246,7 @@ def test_serve_command_port_in_use_is_a_usage_error(capsys):
     assert err == [f"rewardsmith serve: error: cannot listen on 127.0.0.1:{port}: Address already in use"]
 
 
-def test_slow_bodies_hold_no_scoring_slot_and_time_out_on_their_own(toy_rewards, live_server):
+def test_slow_bodies_hold_no_scoring_slot_and_time_out_on_their_own(toy_plugin, live_server):
     """Issue 15, item 8: 64 connections that each send one body byte and stall used to fill every
     --max-pending slot for the whole --timeout; now they wait apart and get 408 at --body-timeout."""
     config = ServeConfig(max_pending=8, body_timeout=2.0, timeout=120)

@@ -11,7 +11,7 @@ from rewardsmith.core.errors import RewardError
 from rewardsmith.integrations.trl import grpo_config_kwargs, reward_funcs, reward_weights
 
 
-def test_reward_funcs_is_the_list_trl_takes_and_the_weights_come_apart(toy_rewards):
+def test_reward_funcs_is_the_list_trl_takes_and_the_weights_come_apart(toy_plugin):
     spec = "math:1+format:0.2+format(answer=tag):0.5"
     funcs = reward_funcs(spec)
     assert isinstance(funcs, list) and all(callable(f) for f in funcs)
@@ -42,8 +42,8 @@ def test_trl_completion_ids_reach_the_length_reward():
     assert out == [0.0, -1.0]
 
 
-def test_a_failure_in_one_component_makes_every_function_nan_for_that_sample(toy_rewards, caplog):
-    crash, exact = reward_funcs("itest_crash:1+itest_exact:1")
+def test_a_failure_in_one_component_makes_every_function_nan_for_that_sample(toy_plugin, caplog):
+    crash, exact = reward_funcs("toy_crash:1+toy_number:1")
     kwargs = {"prompts": ["p", "p", "p"], "completions": ["boom 4", "4", "5"], "answer": ["4", "4", "4"]}
     metrics: dict[str, list[float]] = {}
 
@@ -52,30 +52,30 @@ def test_a_failure_in_one_component_makes_every_function_nan_for_that_sample(toy
 
     out_crash = crash(**kwargs, log_metric=log_metric)
     out_exact = exact(**kwargs, log_metric=log_metric)
-    # 'boom 4' is right for itest_exact, but its crash component failed: no function scores it
+    # 'boom 4' is right for toy_number, but its crash component failed: no function scores it
     assert math.isnan(out_crash[0]) and math.isnan(out_exact[0])
     assert out_crash[1:] == [0.5, 0.5] and out_exact[1:] == [1.0, 0.0]
     assert crash.error_count == 1 and exact.error_count == 0
-    assert metrics == {"rewardsmith/itest_crash/errors": [1.0], "rewardsmith/failed_samples": [1.0],
-                       "rewardsmith/itest_exact/errors": [0.0]}
-    assert "itest_crash" in caplog.text and "exploded" in caplog.text
+    assert metrics == {"rewardsmith/toy_crash/errors": [1.0], "rewardsmith/failed_samples": [1.0],
+                       "rewardsmith/toy_number/errors": [0.0]}
+    assert "toy_crash" in caplog.text and "exploded" in caplog.text
     # the batch is scored once for both functions; a repeated batch is a new batch (counted again)
     crash(**kwargs)
     assert crash.error_count == 2
-    strict, _ = reward_funcs("itest_crash+itest_exact", strict=True)
-    with pytest.raises(RewardError, match="itest_crash"):
+    strict, _ = reward_funcs("toy_crash+toy_number", strict=True)
+    with pytest.raises(RewardError, match="toy_crash"):
         strict(prompts=["p"], completions=["boom"], answer=["1"])
 
 
-def test_functions_pickle_and_score_the_same_afterwards(toy_rewards):
-    funcs = reward_funcs(load_reward("itest_exact+format"))
+def test_functions_pickle_and_score_the_same_afterwards(toy_plugin):
+    funcs = reward_funcs(load_reward("toy_number+format"))
     copies = pickle.loads(pickle.dumps(funcs))
     kwargs = {"prompts": ["p", "p"], "completions": ["\\boxed{4}", "5"], "answer": ["4", "4"]}
     assert [f(**kwargs) for f in copies] == [f(**kwargs) for f in funcs] == [[1.0, 0.0], [1.0, 0.0]]
-    assert copies[0].__name__ == "itest_exact"
+    assert copies[0].__name__ == "toy_number"
 
 
-def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_path):
+def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_plugin, tmp_path):
     """A real GRPOTrainer (the project's tiny Llama, CPU) trains two steps on our functions; one
     dataset row makes a component fail: TRL leaves its samples out instead of scoring them wrong."""
     import torch
@@ -92,8 +92,8 @@ def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_
     rows = [(1, 2, False), (2, 2, True), (3, 4, False), (5, 1, False)]
     dataset = Dataset.from_list([{"prompt": f"{a}+{b}=", "answer": str(a + b), "fail": fail}
                                  for a, b, fail in rows])
-    # itest_distinct varies even on random text; itest_fails_when fails on the row with fail=True
-    spec = "math:1+itest_distinct:0.5+itest_fails_when:0.2"
+    # toy_distinct varies even on random text; toy_fails_when fails on the row with fail=True
+    spec = "math:1+toy_distinct:0.5+toy_fails_when:0.2"
     calls: list[tuple[str, list, dict, list]] = []
 
     def recorded(func):  # what TRL passes each function, and what the function returns
@@ -114,9 +114,9 @@ def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_
     trainer.train()
 
     assert trainer.state.global_step == 2 and len(calls) == 6  # three functions, two batches
-    assert trainer.reward_func_names == ["math", "itest_distinct", "itest_fails_when"]
+    assert trainer.reward_func_names == ["math", "toy_distinct", "toy_fails_when"]
     assert args.reward_weights == reward_weights(spec) == [1.0, 0.5, 0.2]
-    logged = [h for h in trainer.state.log_history if "rewards/itest_distinct/mean" in h]
+    logged = [h for h in trainer.state.log_history if "rewards/toy_distinct/mean" in h]
     assert len(logged) == 2
     failed_seen = 0
     for step, logs in enumerate(logged):
@@ -124,7 +124,7 @@ def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_
         completions, kw = batch[0][1], batch[0][2]
         assert all(isinstance(c, str) for c in completions) and len(completions) == 4
         composed = load_reward(spec).score(None, completions, {"answer": kw["answer"], "fail": kw["fail"]})
-        failed = [f is not None for f in composed.errors["itest_fails_when"]]
+        failed = [f is not None for f in composed.errors["toy_fails_when"]]
         failed_seen += sum(failed)
         for _, _, _, out in batch:  # every function leaves a failed sample out (NaN), none scores it
             assert [math.isnan(v) for v in out] == failed
@@ -132,5 +132,5 @@ def test_grpo_trainer_leaves_a_failed_sample_out_of_its_totals(toy_rewards, tmp_
         # TRL's logged total is the mean over the scored samples only: the failed ones are not a 0
         assert logs["reward"] == pytest.approx(sum(valid) / len(valid), abs=1e-5)
         assert logs["rewardsmith/failed_samples"] == sum(failed)
-        assert logs["rewardsmith/itest_fails_when/errors"] == sum(failed)
+        assert logs["rewardsmith/toy_fails_when/errors"] == sum(failed)
     assert failed_seen == 2  # the failing row's two generations, in one of the two steps

@@ -23,8 +23,8 @@ import torch  # noqa: E402
 import rewardsmith.integrations.verl as rk_verl  # noqa: E402
 from rewardsmith.integrations.failures import ErrorRateExceeded  # noqa: E402
 
-SPEC = "math:1+format:0.2+itest_crash:0.1"
-# two groups (verl's uid) of four rollouts; 'boom' makes itest_crash fail on sample 2 only
+SPEC = "math:1+format:0.2+toy_crash:0.1"
+# two groups (verl's uid) of four rollouts; 'boom' makes toy_crash fail on sample 2 only
 ROWS = [("a", "4", "\\boxed{4}"), ("a", "4", "\\boxed{5}"), ("a", "4", "boom \\boxed{4}"), ("a", "4", "it is 4"),
         ("b", "9", "\\boxed{9}"), ("b", "9", "\\boxed{8}"), ("b", "9", "9"), ("b", "9", "no idea")]
 FLAGS = [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0]
@@ -98,7 +98,7 @@ def _expected(label: str | None = None):
     return result.rewards if label is None else result.components[label]
 
 
-def test_legacy_naive_manager_one_failure_flagged_and_advantages_finite(toy_rewards, tokenizer, caplog):
+def test_legacy_naive_manager_one_failure_flagged_and_advantages_finite(toy_plugin, tokenizer, caplog):
     from verl.workers.reward_manager import NaiveRewardManager
 
     data = _batch(tokenizer)
@@ -114,13 +114,13 @@ def test_legacy_naive_manager_one_failure_flagged_and_advantages_finite(toy_rewa
     assert rewards[2].item() == pytest.approx((expected[0] + expected[1]) / 2)
     # math is the correctness component: acc is its value (here the failed sample's math succeeded)
     assert info["acc"] == _expected("math") and info["math"] == _expected("math")
-    assert "itest_crash" in caplog.text and "exploded" in caplog.text
+    assert "toy_crash" in caplog.text and "exploded" in caplog.text
     assert "1 of the last 3 samples failed" in caplog.text
     advantages = _advantages(out["reward_tensor"], data)
     assert torch.isfinite(advantages).all()
 
 
-def test_without_a_finite_stand_in_verls_advantages_for_the_group_are_nan(toy_rewards, tokenizer):
+def test_without_a_finite_stand_in_verls_advantages_for_the_group_are_nan(toy_plugin, tokenizer):
     """Why the stand-in exists: NaN for the failed sample (error_value=nan) poisons its whole group."""
     from verl.workers.reward_manager import NaiveRewardManager
 
@@ -141,7 +141,7 @@ def event_loop_for_verl():
     asyncio.set_event_loop(asyncio.new_event_loop())
 
 
-def test_reward_loop_naive_manager_the_default(toy_rewards, tokenizer, event_loop_for_verl):
+def test_reward_loop_naive_manager_the_default(toy_plugin, tokenizer, event_loop_for_verl):
     from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManager
 
     data = _batch(tokenizer)
@@ -154,7 +154,7 @@ def test_reward_loop_naive_manager_the_default(toy_rewards, tokenizer, event_loo
     assert torch.isfinite(_advantages(rm_scores, data)).all()
 
 
-def test_legacy_batch_manager_substitutes_the_exact_group_mean(toy_rewards, tokenizer):
+def test_legacy_batch_manager_substitutes_the_exact_group_mean(toy_plugin, tokenizer):
     from verl.workers.reward_manager import BatchRewardManager
 
     data = _batch(tokenizer)
@@ -166,7 +166,7 @@ def test_legacy_batch_manager_substitutes_the_exact_group_mean(toy_rewards, toke
     assert advantages[2].item() == pytest.approx(0.0, abs=1e-6)  # the whole group was visible: exactly 0
 
 
-def test_prime_manager_gets_plain_numbers(toy_rewards, tokenizer):
+def test_prime_manager_gets_plain_numbers(toy_plugin, tokenizer):
     from verl.workers.reward_manager import PrimeRewardManager
 
     data = _batch(tokenizer)
@@ -187,7 +187,7 @@ def test_prime_manager_gets_plain_numbers(toy_rewards, tokenizer):
     assert torch.isfinite(_advantages(reward_tensor, data)).all()
 
 
-def test_the_run_stops_past_max_error_rate(toy_rewards, tokenizer):
+def test_the_run_stops_past_max_error_rate(toy_plugin, tokenizer):
     from verl.workers.reward_manager import NaiveRewardManager
 
     rows = [(uid, gt, "boom" if i % 2 == 0 else text) for i, (uid, gt, text) in enumerate(ROWS)]
@@ -200,17 +200,17 @@ def test_the_run_stops_past_max_error_rate(toy_rewards, tokenizer):
         manager(_batch(tokenizer))
 
 
-def test_strict_stops_at_the_first_failure(toy_rewards, tokenizer):
+def test_strict_stops_at_the_first_failure(toy_plugin, tokenizer):
     from verl.workers.reward_manager import NaiveRewardManager
 
     from rewardsmith.core.errors import RewardError
 
     manager = NaiveRewardManager(tokenizer, 0, compute_score=_verl_function("compute_score", strict=True))
-    with pytest.raises(RewardError, match="itest_crash"):
+    with pytest.raises(RewardError, match="toy_crash"):
         manager(_batch(tokenizer))
 
 
-def test_the_reward_loop_stops_past_max_error_rate(toy_rewards, tokenizer, event_loop_for_verl):
+def test_the_reward_loop_stops_past_max_error_rate(toy_plugin, tokenizer, event_loop_for_verl):
     from verl.experimental.reward_loop.reward_manager.naive import NaiveRewardManager
 
     rows = [(uid, gt, "boom") for uid, gt, _ in ROWS]

@@ -1,17 +1,8 @@
-"""Fixtures for trainer tests: a tiny llama built from a config, and the test reward plugins."""
+"""Fixtures for trainer tests: a tiny llama built from a config (the toy rewards are the
+``toy_plugin`` fixture of tests/conftest.py; the flags of tiny runs are in cli_entry.py)."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-import trainer_helpers  # noqa: E402
-
-from rewardsmith.core.plugin_manager import get_plugin_manager, reset_plugin_manager  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -19,15 +10,6 @@ def tiny_model(tmp_path_factory) -> str:
     from rewardsmith.models.tiny import build_tiny_llama
 
     return str(build_tiny_llama(tmp_path_factory.mktemp("tiny") / "llama", seed=0))
-
-
-@pytest.fixture
-def test_rewards():
-    """The test rewards (char_a, exact_match, flaky, killer) in the process-wide plugin manager."""
-    reset_plugin_manager()
-    get_plugin_manager().add_plugin(trainer_helpers, "trainer-test-rewards")
-    yield
-    reset_plugin_manager()
 
 
 @pytest.fixture(autouse=True)

@@ -11,36 +11,36 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from trainer_helpers import HERE, TINY_FLAGS
+from cli_entry import TINY_FLAGS
 from rewardsmith.cli.grpo_train import main
 from rewardsmith.trainer.metrics import read_metrics
 
-ENTRY = str(HERE / "cli_entry.py")
+ENTRY = str(Path(__file__).resolve().parent / "cli_entry.py")
 
 
 def _metrics(run: Path) -> list[dict]:
     return read_metrics(run / "metrics.jsonl")
 
 
-def test_reward_rises_on_a_learnable_task(tiny_model, test_rewards, tmp_path, capsys):
+def test_reward_rises_on_a_learnable_task(tiny_model, toy_plugin, tmp_path, capsys):
     """Reward = share of 'a' characters; a random tiny llama starts near 1/100 and must learn it."""
     run = tmp_path / "run"
-    code = main(["--model", tiny_model, "--reward", "char_a+flaky:0.1", "--output-dir", str(run),
+    code = main(["--model", tiny_model, "--reward", "toy_char_a+toy_flaky:0.1", "--output-dir", str(run),
                  "--max-steps", "12", "--num-generations", "8", "--prompts-per-step", "4",
                  "--learning-rate", "2e-2", "--eval-every", "6", "--save-every", "6",
-                 "--held-out", "char_a", *TINY_FLAGS])
+                 "--held-out", "toy_char_a", *TINY_FLAGS])
     assert code == 0, capsys.readouterr().err
     rows = _metrics(run)
     train = [r for r in rows if "reward_mean" in r]
     assert [r["step"] for r in train] == list(range(1, 13))
-    first = sum(r["rewards/char_a/mean"] for r in train[:3]) / 3
-    last = sum(r["rewards/char_a/mean"] for r in train[-3:]) / 3
+    first = sum(r["rewards/toy_char_a/mean"] for r in train[:3]) / 3
+    last = sum(r["rewards/toy_char_a/mean"] for r in train[-3:]) / 3
     assert last > first + 0.15, (first, last)
-    for key in ("reward_std", "rewards/flaky/mean", "rewards/flaky/std", "entropy", "clip_frac",
+    for key in ("reward_std", "rewards/toy_flaky/mean", "rewards/toy_flaky/std", "entropy", "clip_frac",
                 "zero_std_frac", "completion_len_mean", "truncated_frac", "time_generate",
                 "time_reward", "time_update", "reward_failed", "grad_norm", "completions"):
         assert key in train[-1], key
-    assert sum(r["reward_failed"] for r in train) > 0  # 'flaky' raised on some samples: counted
+    assert sum(r["reward_failed"] for r in train) > 0  # 'toy_flaky' raised on some samples: counted
     evals = [r for r in rows if "held_out" in r]
     assert [r["step"] for r in evals] == [0, 6, 12]
     assert evals[-1]["held_out"] > evals[0]["held_out"] and evals[-1]["sqrt_kl"] > 0
@@ -52,10 +52,10 @@ def test_reward_rises_on_a_learnable_task(tiny_model, test_rewards, tmp_path, ca
     assert "train reward" in capsys.readouterr().out
 
 
-def test_resume_after_a_kill_continues_exactly(tiny_model, test_rewards, tmp_path):
+def test_resume_after_a_kill_continues_exactly(tiny_model, toy_plugin, tmp_path):
     """Run A: 4 steps straight. Run B: killed (SIGKILL) during step 3, resumed from checkpoint-2.
     Steps 3-4 and the final weights must be identical."""
-    flags = ["--model", tiny_model, "--reward", "killer", "--max-steps", "4", "--save-every", "2",
+    flags = ["--model", tiny_model, "--reward", "toy_killer", "--max-steps", "4", "--save-every", "2",
              "--num-generations", "4", "--prompts-per-step", "2", "--learning-rate", "1e-2",
              "--eval-every", "0", "--lr-scheduler", "cosine", "--no-plots", *TINY_FLAGS]
     a, b = tmp_path / "a", tmp_path / "b"
@@ -78,13 +78,13 @@ def test_resume_after_a_kill_continues_exactly(tiny_model, test_rewards, tmp_pat
     assert w2 is None or not all(torch.equal(w2[k], wb[k]) for k in wb)  # it did train after resume
 
 
-def test_output_dir_with_a_run_needs_resume_or_overwrite(tiny_model, test_rewards, tmp_path, capsys):
+def test_output_dir_with_a_run_needs_resume_or_overwrite(tiny_model, toy_plugin, tmp_path, capsys):
     run = tmp_path / "r"
     run.mkdir()
     (run / "metrics.jsonl").write_text(json.dumps({"step": 1}) + "\n")
-    assert main(["--model", tiny_model, "--reward", "char_a", "--output-dir", str(run)]) == 2
+    assert main(["--model", tiny_model, "--reward", "toy_char_a", "--output-dir", str(run)]) == 2
     assert "already holds a run" in capsys.readouterr().err
-    assert main(["--model", tiny_model, "--reward", "char_a", "--output-dir", str(run), "--resume"]) == 2
+    assert main(["--model", tiny_model, "--reward", "toy_char_a", "--output-dir", str(run), "--resume"]) == 2
     assert "no checkpoint" in capsys.readouterr().err
 
 
@@ -93,7 +93,7 @@ def test_two_cpu_processes_with_torchrun(tiny_model, tmp_path):
     """Data parallel over gloo: each process samples its half of the prompts; one run folder."""
     run = tmp_path / "ddp"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
-           ENTRY, "--model", tiny_model, "--reward", "char_a", "--output-dir", str(run),
+           ENTRY, "--model", tiny_model, "--reward", "toy_char_a", "--output-dir", str(run),
            "--max-steps", "2", "--num-generations", "4", "--prompts-per-step", "4",
            "--eval-every", "2", "--no-plots", "--dynamic-sampling", *TINY_FLAGS,
            "--micro-batch-size", "3"]

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from trainer_helpers import TINY_FLAGS
+from cli_entry import TINY_FLAGS
 from rewardsmith.models import GenerationConfig, HFGenerator
 from rewardsmith.cli.grpo_train import main
 from rewardsmith.trainer.config import GRPOConfig, ModelConfig
@@ -125,17 +125,17 @@ import resource, sys
 from rewardsmith.models.tiny import build_tiny_llama
 from rewardsmith.trainer.config import *
 from rewardsmith.trainer.loop import GRPOTrainer
-import trainer_helpers
+import toy_rewards
 out, eval_every = sys.argv[1], int(sys.argv[2])
 model = build_tiny_llama(out + "/model", hidden_size=512, num_layers=8, num_heads=8,
                          intermediate_size=1536, seed=0)
 cfg = TrainConfig(model=ModelConfig(model=str(model), device="cpu", use_chat_template=False),
                   data=DataConfig(held_out_size=4, system_prompt=""),
-                  grpo=GRPOConfig(reward="char_a", num_generations=2, prompts_per_step=2,
+                  grpo=GRPOConfig(reward="toy_char_a", num_generations=2, prompts_per_step=2,
                                   max_new_tokens=4, reward_workers=1),
                   run=RunConfig(output_dir=out + "/run", max_steps=1, eval_every=eval_every,
                                 save_every=0, plots=False, progress=False, num_threads=1))
-GRPOTrainer(cfg, plugin_manager=trainer_helpers.plugin_manager()).train()
+GRPOTrainer(cfg, plugin_manager=toy_rewards.plugin_manager()).train()
 print("PEAK", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
 
@@ -147,8 +147,9 @@ def test_beta_zero_peak_memory_holds_one_model(tmp_path):
     model_bytes = params * 4
 
     def peak(eval_every):
+        tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # holds toy_rewards.py
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-            [os.path.dirname(__file__)] + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+            [tests] + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
         out = tmp_path / f"e{eval_every}"
         res = subprocess.run([sys.executable, "-c", _PEAK, str(out), str(eval_every)], env=env,
                              capture_output=True, text=True, timeout=900)
@@ -176,10 +177,10 @@ def test_k1_loss_and_token_level_gspo_are_warned(caplog):
 
 
 # --- 6. dynamic sampling out of rounds -------------------------------------------------------
-def test_dynamic_sampling_exhausted_is_reported(tiny_model, test_rewards, tmp_path, caplog):
+def test_dynamic_sampling_exhausted_is_reported(tiny_model, toy_plugin, tmp_path, caplog):
     run = tmp_path / "run"
     with caplog.at_level(logging.WARNING, logger="rewardsmith.trainer"):
-        code = main(["--model", tiny_model, "--reward", "exact_match", "--output-dir", str(run),
+        code = main(["--model", tiny_model, "--reward", "toy_exact", "--output-dir", str(run),
                      "--max-steps", "1", "--num-generations", "2", "--prompts-per-step", "2",
                      "--dynamic-sampling", "--dynamic-sampling-max-rounds", "2",
                      "--eval-every", "0", "--no-plots", *TINY_FLAGS])
@@ -193,10 +194,10 @@ def test_dynamic_sampling_exhausted_is_reported(tiny_model, test_rewards, tmp_pa
 
 
 # --- 10. say what it is doing before the first step line --------------------------------------
-def test_status_lines_come_before_the_first_step_line(tiny_model, test_rewards, tmp_path, capsys):
+def test_status_lines_come_before_the_first_step_line(tiny_model, toy_plugin, tmp_path, capsys):
     run = tmp_path / "run"
     flags = [f for f in TINY_FLAGS if f != "--no-progress"]
-    assert main(["--model", tiny_model, "--reward", "char_a", "--output-dir", str(run),
+    assert main(["--model", tiny_model, "--reward", "toy_char_a", "--output-dir", str(run),
                  "--max-steps", "1", "--num-generations", "2", "--prompts-per-step", "2",
                  "--eval-every", "1", "--no-plots", *flags]) == 0
     err = capsys.readouterr().err.splitlines()

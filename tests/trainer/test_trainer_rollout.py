@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import time
 
-import trainer_helpers
+import toy_rewards
 
 from rewardsmith import load_reward
 from rewardsmith.models.generation import Generation, GenerationConfig, Generator
@@ -41,11 +41,11 @@ class Rows:
 
 
 def _pm():
-    return trainer_helpers.plugin_manager()
+    return toy_rewards.plugin_manager()
 
 
 def test_columns_groups_and_failures():
-    reward = load_reward("exact_match+flaky", plugin_manager=_pm())
+    reward = load_reward("toy_exact+toy_flaky", plugin_manager=_pm())
     gen = ScriptedGenerator({"q1": ["4", "5"], "q2": ["Zzzz", "7777"]})
     rows = [{"prompt": "q1", "answer": "4"}, {"prompt": "q2", "answer": "7777"}]
     pool = RewardPool(reward, 2)
@@ -54,9 +54,9 @@ def test_columns_groups_and_failures():
     finally:
         pool.close()
     assert [g.prompt_index for g in ro.generations] == [0, 0, 1, 1]
-    assert ro.result.components["exact_match"] == [1.0, 0.0, 0.0, 1.0]  # answer per sample
-    assert math.isnan(ro.result.rewards[2])  # 'flaky' raised on "Zzzz": NaN, not 0
-    assert ro.result.errors["flaky"][2].startswith("RuntimeError")
+    assert ro.result.components["toy_exact"] == [1.0, 0.0, 0.0, 1.0]  # answer per sample
+    assert math.isnan(ro.result.rewards[2])  # 'toy_flaky' raised on "Zzzz": NaN, not 0
+    assert ro.result.errors["toy_flaky"][2].startswith("RuntimeError")
     assert ro.result.rewards[3] == 2.0
 
 
@@ -72,7 +72,7 @@ def test_rewards_of_a_chunk_are_scored_while_the_next_chunk_generates():
             ended.append(time.perf_counter())
             return self.inner.score(*args, **kw)
 
-    reward = SlowReward(load_reward("exact_match", plugin_manager=_pm()))
+    reward = SlowReward(load_reward("toy_exact", plugin_manager=_pm()))
     gen = ScriptedGenerator({f"q{i}": ["1", "2"] for i in range(4)}, delay=0.2)
     rows = [{"prompt": f"q{i}", "answer": "1"} for i in range(4)]
     pool = RewardPool(reward, 2)
@@ -84,7 +84,7 @@ def test_rewards_of_a_chunk_are_scored_while_the_next_chunk_generates():
     assert len(gen.calls) == 2
     second_gen_start = gen.calls[1][0]
     assert ended[0] > second_gen_start  # chunk 2 began generating before chunk 1 was scored
-    assert ro.result.components["exact_match"] == [1.0, 0.0] * 4
+    assert ro.result.components["toy_exact"] == [1.0, 0.0] * 4
     assert [g.prompt_index for g in ro.generations] == [0, 0, 1, 1, 2, 2, 3, 3]
 
 
@@ -92,7 +92,7 @@ def test_dynamic_sampling_drops_flat_groups_and_refills():
     script = {"flat1": ["x", "x"], "flat2": ["1", "1"], "var1": ["1", "x"], "var2": ["x", "1"],
               "var3": ["1", "y"], "flat3": ["y", "y"]}
     rows = [{"prompt": p, "answer": "1"} for p in ("flat1", "var1", "flat2", "var2", "flat3", "var3")]
-    reward = load_reward("exact_match", plugin_manager=_pm())
+    reward = load_reward("toy_exact", plugin_manager=_pm())
     pool = RewardPool(reward, 1)
     try:
         ro, info = dynamic_rollout(ScriptedGenerator(script), pool, Rows(rows), 2,
@@ -109,7 +109,7 @@ def test_dynamic_sampling_drops_flat_groups_and_refills():
 
 def test_dynamic_sampling_gives_up_after_max_rounds():
     rows = [{"prompt": "flat", "answer": "1"}] * 10
-    pool = RewardPool(load_reward("exact_match", plugin_manager=_pm()), 1)
+    pool = RewardPool(load_reward("toy_exact", plugin_manager=_pm()), 1)
     try:
         ro, info = dynamic_rollout(ScriptedGenerator({"flat": ["x", "x"]}), pool, Rows(rows), 2,
                                    GenerationConfig(num_generations=2), max_rounds=2)

@@ -9,12 +9,12 @@ from safetensors.torch import load_file
 
 from rewardsmith.cli.grpo_train import main
 from rewardsmith.trainer.metrics import read_metrics
-from trainer_helpers import TINY_FLAGS
+from cli_entry import TINY_FLAGS
 
 
 def _run(tiny_model, tmp_path, *extra, steps=2):
     run = tmp_path / "run"
-    code = main(["--model", tiny_model, "--reward", "char_a", "--output-dir", str(run),
+    code = main(["--model", tiny_model, "--reward", "toy_char_a", "--output-dir", str(run),
                  "--max-steps", str(steps), "--num-generations", "4", "--prompts-per-step", "2",
                  "--learning-rate", "1e-2", "--eval-every", "0", "--no-plots", *TINY_FLAGS, *extra])
     assert code == 0
@@ -32,7 +32,7 @@ def _run(tiny_model, tmp_path, *extra, steps=2):
     ["--loss-type", "dr_grpo", "--gradient-checkpointing", "--beta", "0.05",
      "--lr-scheduler", "linear", "--warmup-steps", "1"],
 ])
-def test_variant_trains(tiny_model, test_rewards, tmp_path, flags):
+def test_variant_trains(tiny_model, toy_plugin, tmp_path, flags):
     steps = 3 if "--warmup-steps" in flags else 2
     run, rows = _run(tiny_model, tmp_path, *flags, steps=steps)
     assert [r["step"] for r in rows] == list(range(1, steps + 1))
@@ -48,7 +48,7 @@ def test_variant_trains(tiny_model, test_rewards, tmp_path, flags):
         assert [r["lr"] for r in rows] == pytest.approx([1e-2, 1e-2, 5e-3])
 
 
-def test_lora_trains_adapters_only_and_resumes(tiny_model, test_rewards, tmp_path):
+def test_lora_trains_adapters_only_and_resumes(tiny_model, toy_plugin, tmp_path):
     run, rows = _run(tiny_model, tmp_path, "--lora-r", "4", "--beta", "0.1", "--save-every", "1")
     ckpt = run / "checkpoint-2"
     assert (ckpt / "adapter_model.safetensors").is_file() and not (ckpt / "model.safetensors").exists()
@@ -56,7 +56,7 @@ def test_lora_trains_adapters_only_and_resumes(tiny_model, test_rewards, tmp_pat
     assert adapters and all("lora_" in k for k in adapters)
     assert rows[-1]["kl"] > 0  # the reference is the base model (adapters off)
     # resume continues from the adapters of checkpoint-2
-    code = main(["--model", tiny_model, "--reward", "char_a", "--output-dir", str(run), "--resume",
+    code = main(["--model", tiny_model, "--reward", "toy_char_a", "--output-dir", str(run), "--resume",
                  "--max-steps", "3", "--num-generations", "4", "--prompts-per-step", "2",
                  "--learning-rate", "1e-2", "--eval-every", "0", "--no-plots", "--lora-r", "4",
                  "--beta", "0.1", *TINY_FLAGS])
@@ -66,7 +66,7 @@ def test_lora_trains_adapters_only_and_resumes(tiny_model, test_rewards, tmp_pat
     assert any(not torch.equal(adapters[k], later[k]) for k in adapters)
 
 
-def test_tracker_not_installed_is_skipped_with_a_warning(tiny_model, test_rewards, tmp_path, capsys):
+def test_tracker_not_installed_is_skipped_with_a_warning(tiny_model, toy_plugin, tmp_path, capsys):
     pytest.importorskip("torch")
     try:
         import tensorboard  # noqa: F401
